@@ -1,0 +1,67 @@
+"""Built-in roles, what each may do, and the data scope each is granted with.
+
+Scopes follow the Chinese enterprise convention (本人 / 本组织 / 本组织及下级 / 全部).
+The three administrators (三权分立) are mutually exclusive and none of them may read member records.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Scope(models.TextChoices):
+    SELF = "self", "本人"
+    ORG = "org", "本组织"
+    SUBTREE = "subtree", "本组织及下级"
+    ALL = "all", "全部"
+
+
+class RoleName(models.TextChoices):
+    MEMBER = "member", "党员"
+    SECRETARY = "secretary", "支部书记"
+    ORGANIZATION_OFFICER = "organization_officer", "组织委员"
+    COMMITTEE_ORGANIZER = "committee_organizer", "党委组织员"
+    ORG_DEPARTMENT = "org_department", "组织部"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+# Permissions are "<resource>.<action>".
+MEMBER_VIEW = "member.view"
+MEMBER_ADD = "member.add"
+MEMBER_CHANGE = "member.change"
+MEMBER_REVEAL = "member.reveal"
+ORG_VIEW = "org.view"
+ORG_ADD = "org.add"
+ORG_CHANGE = "org.change"
+ORG_MOVE = "org.move"
+ORG_DISSOLVE = "org.dissolve"
+AUDIT_VIEW = "audit.view"
+ACCOUNT_MANAGE = "account.manage"
+ROLE_ASSIGN = "role.assign"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    default_scope: str
+    permissions: frozenset[str]
+    is_admin: bool = False
+
+
+_BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE})
+_COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE}
+
+ROLES: dict[str, Role] = {
+    RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW})),
+    RoleName.SECRETARY: Role(RoleName.SECRETARY, Scope.SUBTREE, _BRANCH_WORK),
+    RoleName.ORGANIZATION_OFFICER: Role(RoleName.ORGANIZATION_OFFICER, Scope.SUBTREE, _BRANCH_WORK),
+    RoleName.COMMITTEE_ORGANIZER: Role(RoleName.COMMITTEE_ORGANIZER, Scope.SUBTREE, _COMMITTEE_WORK),
+    RoleName.ORG_DEPARTMENT: Role(RoleName.ORG_DEPARTMENT, Scope.SUBTREE, _COMMITTEE_WORK),
+    RoleName.SYSTEM_ADMIN: Role(RoleName.SYSTEM_ADMIN, Scope.ALL, frozenset({ACCOUNT_MANAGE}), is_admin=True),
+    RoleName.SECURITY_ADMIN: Role(RoleName.SECURITY_ADMIN, Scope.ALL, frozenset({ROLE_ASSIGN, ORG_VIEW}), is_admin=True),
+    RoleName.AUDIT_ADMIN: Role(RoleName.AUDIT_ADMIN, Scope.ALL, frozenset({AUDIT_VIEW}), is_admin=True),
+}
+
+ADMIN_ROLES = frozenset(name for name, role in ROLES.items() if role.is_admin)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("dangjian.core.urls")),
+    path("accounts/", include(("dangjian.accounts.urls", "accounts"))),
+    path("orgs/", include(("dangjian.orgs.urls", "orgs"))),
+    path("members/", include(("dangjian.members.urls", "members"))),
+    path("api/v1/", include("dangjian.config.api_urls")),
+]
+
+handler404 = "dangjian.core.views.not_found"
+handler500 = "dangjian.core.views.server_error"
+handler403 = "dangjian.core.views.forbidden"

@@ -1,0 +1,42 @@
+"""REST API plumbing shared by every app: error format and the scoped viewset base."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, viewsets
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    """Django ValidationErrors raised by actions become 400 responses with field errors."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(
+                {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
+            )
+        else:
+            exc = exceptions.ValidationError({"non_field_errors": exc.messages})
+    return drf_exception_handler(exc, context)
+
+
+class ScopedViewSetMixin:
+    """Every queryset is `.restrict(user, perm)`; objects outside the scope answer 404.
+
+    `scoped_model` names the model; `scope_perms` maps DRF actions to permissions.
+    """
+
+    scoped_model = None
+    scope_perms: dict[str, str] = {}
+    default_perm: str = ""
+
+    def perm_for_action(self) -> str:
+        return self.scope_perms.get(self.action, self.default_perm)
+
+    def get_queryset(self):
+        return self.scoped_model.objects.restrict(self.request.user, self.perm_for_action())
+
+
+class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    pass
+
+
+__all__ = ["Http404", "ScopedGenericViewSet", "ScopedViewSetMixin", "exception_handler"]

@@ -1,0 +1,24 @@
+"""Masking of personal data for lists, logs and the API (PIPL; 等保 个人信息保护)."""
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str | None) -> str:
+    if not value:
+        return ""
+    keep = min(6, max(len(value) // 3, 1))
+    return value[:keep] + "****"

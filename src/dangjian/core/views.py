@@ -1,0 +1,13 @@
+from django.shortcuts import render
+
+
+def not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "errors/500.html", {"request_id": getattr(request, "request_id", "")}, status=500)
+
+
+def forbidden(request, exception=None):
+    return render(request, "errors/403.html", status=403)

@@ -1,0 +1,97 @@
+"""The member archive (党员档案). Members are never deleted: leaving is a status change."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from dangjian.accounts.roles import Scope
+from dangjian.core.fields import EncryptedTextField
+from dangjian.core.masking import mask_address, mask_id_number, mask_phone
+from dangjian.core.models import TimeStampedModel
+
+from .choices import (
+    ETHNICITY_CHOICES, Category, Degree, Education, Gender, MemberStatus, OccupationCategory,
+)
+from .idnumber import validate_id_number
+
+phone_validator = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", "联系电话应为 11 位手机号或带区号的固定电话")
+
+
+class MemberQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        """Members the user may reach for `perm`; everything else is invisible (404, never 403)."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        condition = Q(pk__in=[])
+        for assignment in user.assignments_for(perm):
+            if assignment.scope == Scope.ALL:
+                return self
+            if assignment.scope == Scope.SELF:
+                condition |= Q(user=user)
+            elif assignment.org is None:
+                continue
+            elif assignment.scope == Scope.SUBTREE:
+                condition |= Q(org__path__startswith=assignment.org.path)
+            else:
+                condition |= Q(org_id=assignment.org_id)
+        return self.filter(condition)
+
+
+class Member(TimeStampedModel):
+    name = models.CharField("姓名", max_length=50)
+    name_initials = models.CharField("姓名拼音首字母", max_length=50, db_index=True, editable=False)
+    gender = models.CharField("性别", max_length=8, choices=Gender.choices)
+    ethnicity = models.CharField("民族", max_length=16, choices=ETHNICITY_CHOICES, default="汉族")
+    id_number = EncryptedTextField("公民身份号码", aad="member.id_number", validators=[validate_id_number])
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    birth_date = models.DateField("出生日期")
+    native_place = models.CharField("籍贯", max_length=50, blank=True)
+    education = models.CharField("学历", max_length=32, choices=Education.choices, blank=True)
+    degree = models.CharField("学位", max_length=16, choices=Degree.choices, default=Degree.NONE, blank=True)
+    occupation_category = models.CharField("人员类别", max_length=32, choices=OccupationCategory.choices)
+    work_unit_and_post = models.CharField("工作单位及职务", max_length=100, blank=True)
+    joined_on = models.DateField("入党日期", help_text="支部大会通过接收为预备党员的日期")
+    converted_on = models.DateField("转正日期", null=True, blank=True)
+    category = models.CharField("党员类别", max_length=16, choices=Category.choices, default=Category.FULL)
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name="所在党组织"
+    )
+    phone = EncryptedTextField("联系电话", aad="member.phone", blank=True, validators=[phone_validator])
+    address = EncryptedTextField("现居住地", aad="member.address", blank=True)
+    is_mobile = models.BooleanField("是否流动党员", default=False)
+    lost_contact = models.BooleanField("是否失联", default=False)
+    status = models.CharField("党籍状态", max_length=32, choices=MemberStatus.choices, default=MemberStatus.NORMAL)
+    status_changed_on = models.DateField("状态变更日期", null=True, blank=True)
+    status_reason = models.CharField("状态变更原因", max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member",
+        verbose_name="登录账号",
+    )
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党员"
+        verbose_name_plural = "党员"
+        indexes = [
+            models.Index(fields=["org", "id"]),
+            models.Index(fields=["status", "org"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.address)

@@ -1,0 +1,58 @@
+"""Consistency rules of a member record, each answered in Chinese naming the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+
+from dangjian.core import rulebook
+
+from .choices import Category, Gender
+from .idnumber import parse_id_number
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def check_member(member) -> None:
+    errors: dict[str, str] = {}
+    today = dt.date.today()
+    facts = None
+    if member.id_number:
+        try:
+            facts = parse_id_number(member.id_number)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages[0]
+    if facts:
+        if member.birth_date and member.birth_date != facts.birth_date:
+            errors["birth_date"] = (
+                f"出生日期与公民身份号码不一致（身份证号显示为 {facts.birth_date:%Y年%m月%d日}）"
+            )
+        expected_gender = Gender.MALE if facts.is_male else Gender.FEMALE
+        if member.gender and member.gender != expected_gender:
+            errors["gender"] = f"性别与公民身份号码不一致（身份证号显示为{expected_gender.label}）"
+    if member.joined_on:
+        if member.joined_on > today:
+            errors["joined_on"] = "入党日期不能晚于今天"
+        elif member.birth_date:
+            min_age = rulebook.value("min_age_join", member.joined_on)
+            if member.joined_on < add_years(member.birth_date, min_age):
+                errors["joined_on"] = (
+                    f"入党时须年满 {min_age} 岁（{rulebook.citation('min_age_join')}），请核对入党日期和出生日期"
+                )
+    if member.converted_on:
+        if member.category == Category.PROBATIONARY:
+            errors["converted_on"] = "预备党员不应填写转正日期"
+        elif member.joined_on and member.converted_on <= member.joined_on:
+            errors["converted_on"] = "转正日期应晚于入党日期"
+        elif member.converted_on > today:
+            errors["converted_on"] = "转正日期不能晚于今天"
+    if member.birth_date and member.birth_date > today:
+        errors.setdefault("birth_date", "出生日期不能晚于今天")
+    if errors:
+        raise ValidationError(errors)

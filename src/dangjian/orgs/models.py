@@ -1,0 +1,77 @@
+"""The organisation tree (党组织): a materialised path, so a subtree is one indexed prefix scan."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from dangjian.accounts.roles import Scope
+from dangjian.core.models import TimeStampedModel
+
+from .choices import OrgStatus, OrgType, UnitRelation
+
+code_validator = RegexValidator(r"^[A-Za-z0-9_-]{2,32}$", "组织代码只能包含字母、数字、下划线和连字符，长度 2–32 位")
+
+
+class OrganizationQuerySet(MP_NodeQuerySet):
+    def restrict(self, user, perm: str):
+        """Organisations the user may see for `perm`: their role assignments become path prefixes."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        condition = Q(pk__in=[])
+        for assignment in user.assignments_for(perm):
+            if assignment.scope == Scope.ALL:
+                return self
+            if assignment.org is None:
+                continue
+            if assignment.scope == Scope.SUBTREE:
+                condition |= Q(path__startswith=assignment.org.path)
+            else:  # ORG and SELF: the organisation the role is held in
+                condition |= Q(pk=assignment.org_id)
+        return self.filter(condition)
+
+
+class OrganizationManager(MP_NodeManager):
+    def get_queryset(self):
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+    def restrict(self, user, perm: str):
+        return self.get_queryset().restrict(user, perm)
+
+
+class Organization(MP_Node, TimeStampedModel):
+    steplen = 4
+
+    name = models.CharField("组织全称", max_length=100, help_text="与印章一致，如“中共××支部委员会”")
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    code = models.CharField("组织代码", max_length=32, unique=True, validators=[code_validator])
+    org_type = models.CharField("组织类别", max_length=32, choices=OrgType.choices)
+    unit_relation = models.CharField(
+        "单位隶属关系", max_length=32, choices=UnitRelation.choices, default=UnitRelation.SAME_AS_PARENT
+    )
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=32, blank=True)
+    sort_order = models.IntegerField("排序号", default=0)
+    status = models.CharField("状态", max_length=16, choices=OrgStatus.choices, default=OrgStatus.ACTIVE)
+    dissolved_on = models.DateField("撤销日期", null=True, blank=True)
+    dissolved_reason = models.CharField("撤销原因", max_length=200, blank=True)
+
+    objects = OrganizationManager()
+
+    class Meta:
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+        indexes = [models.Index(fields=["depth", "sort_order"])]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrgStatus.ACTIVE
+
+    def subtree_q(self, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}path__startswith": self.path})

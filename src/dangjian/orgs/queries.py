@@ -1,0 +1,36 @@
+"""Read helpers for the tree: one level at a time, with subtree member counts in one query."""
+
+from django.db.models import Count
+from django.db.models.functions import Substr
+
+from dangjian.members.choices import MemberStatus
+from dangjian.members.models import Member
+
+from .models import Organization
+
+
+def subtree_member_counts(parent: Organization) -> dict[str, int]:
+    """Active members under each child of `parent` (child path -> count), in one grouped query."""
+    prefix_len = (parent.depth + 1) * Organization.steplen
+    rows = (
+        Member.objects.filter(status=MemberStatus.NORMAL, org__path__startswith=parent.path,
+                              org__depth__gt=parent.depth)
+        .annotate(branch=Substr("org__path", 1, prefix_len))
+        .values("branch")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["branch"]: row["n"] for row in rows}
+
+
+def subtree_member_count(org: Organization) -> int:
+    return Member.objects.filter(status=MemberStatus.NORMAL, org__path__startswith=org.path).count()
+
+
+def children_with_counts(parent: Organization, visible):
+    """The visible children of `parent`, each with `.member_count` for its whole subtree."""
+    children = list(visible.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("sort_order", "path"))
+    counts = subtree_member_counts(parent)
+    for child in children:
+        child.member_count = counts.get(child.path, 0)
+    return children

@@ -1,0 +1,133 @@
+"""Shared fixtures: a small real organisation with one account per role.
+
+Tree (codes in brackets):
+  市委 [CITY]
+  └─ 区委 [DIST]                       ← organizer (组织部, subtree)
+     ├─ 街道党工委 A [STA]             ← committee_organizer (党委组织员, subtree)
+     │  ├─ 第一支部 [BR1]              ← secretary (支部书记), officer (组织委员); member_user is a member here
+     │  │  └─ 第一党小组 [BR1G1]
+     │  └─ 第二支部 [BR2]              ← secretary2 (sibling branch)
+     └─ 街道党工委 B [STB]
+        └─ 第三支部 [BR3]              (cousin branch)
+Each branch has 3 members; BR1's first member is linked to the member_user account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+
+import pytest
+from stdnum.cn import ric
+
+from dangjian.accounts import actions as account_actions
+from dangjian.accounts.roles import RoleName
+from dangjian.core import crypto
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+PASSWORD = "Test-Passw0rd!"
+_serial = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_keys(settings, tmp_path):
+    """Each test gets its own key file, so no test depends on another's keys."""
+    settings.KEY_FILE = tmp_path / "keys.json"
+    settings.DATA_KEY = ""
+    crypto.reset_provider()
+    yield
+    crypto.reset_provider()
+
+
+def make_id_number(birth: dt.date, male: bool, rng: random.Random | None = None, region: str = "110101") -> str:
+    """A checksum-valid synthetic 公民身份号码 (generated, never a real person's)."""
+    rng = rng or random.Random(next(_serial))
+    seq = rng.randrange(0, 99)
+    gender_digit = rng.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8])
+    body = f"{region}{birth:%Y%m%d}{seq:02d}{gender_digit}"
+    return body + ric.calc_check_digit(body)
+
+
+def member_data(**overrides) -> dict:
+    n = next(_serial)
+    birth = dt.date(1980, 1, 1) + dt.timedelta(days=n * 37 % 7000)
+    data = {
+        "name": overrides.pop("name", f"张{'三四五六七八九'[n % 7]}{n}"),
+        "gender": "male",
+        "ethnicity": "汉族",
+        "id_number": make_id_number(birth, True, random.Random(n)),
+        "birth_date": birth,
+        "education": "undergraduate",
+        "occupation_category": "professional",
+        "joined_on": dt.date(2010, 7, 1),
+        "converted_on": dt.date(2011, 7, 1),
+        "category": "full",
+        "phone": f"138{n:08d}",
+        "address": "北京市东城区东华门街道",
+    }
+    data.update(overrides)
+    return data
+
+
+def _org(parent, code, name, org_type):
+    data = dict(code=code, name=name, short_name=name, org_type=org_type)
+    node = Organization(**data)
+    return Organization.objects.add_root(instance=node) if parent is None else Organization.objects.add_child(parent, instance=node)
+
+
+def _account(username, role=None, org=None, **kw):
+    user = account_actions.do_create_account(username=username, password=PASSWORD, display_name=username)
+    if role:
+        account_actions.do_assign_role(user, role=role, org=org, **kw)
+    user.forget_assignments()
+    return user
+
+
+class World:
+    """Handles to the fixture tree and its accounts."""
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    w.city = _org(None, "CITY", "中共示范市委员会", "committee")
+    w.dist = _org(w.city, "DIST", "中共示范区委员会", "committee")
+    w.sta = _org(w.dist, "STA", "中共东华街道工作委员会", "working_committee")
+    w.br1 = _org(w.sta, "BR1", "中共东华街道第一支部委员会", "branch")
+    w.br1g1 = _org(w.br1, "BR1G1", "第一党小组", "group")
+    w.br2 = _org(w.sta, "BR2", "中共东华街道第二支部委员会", "branch")
+    w.stb = _org(w.dist, "STB", "中共西城街道工作委员会", "working_committee")
+    w.br3 = _org(w.stb, "BR3", "中共西城街道第三支部委员会", "branch")
+    for name in ("city", "dist", "sta", "br1", "br1g1", "br2", "stb", "br3"):
+        setattr(w, name, Organization.objects.get(pk=getattr(w, name).pk))
+    w.members = {}
+    for branch in (w.br1, w.br2, w.br3):
+        w.members[branch.code] = [
+            Member.objects.create(org=branch, id_number_index=f"seed-{branch.code}-{i}", name_initials="",
+                                  **member_data()) for i in range(3)
+        ]
+    # Real blind indexes and initials, as the actions layer would compute them.
+    from dangjian.members.search import id_number_index, name_initials
+
+    for m in Member.objects.all():
+        m.id_number_index = id_number_index(m.id_number)
+        m.name_initials = name_initials(m.name)
+        m.save(update_fields=["id_number_index", "name_initials"])
+
+    w.organizer = _account("organizer", RoleName.ORG_DEPARTMENT, w.dist)
+    w.committee_organizer = _account("committee_organizer", RoleName.COMMITTEE_ORGANIZER, w.sta)
+    w.secretary = _account("secretary", RoleName.SECRETARY, w.br1)
+    w.officer = _account("officer", RoleName.ORGANIZATION_OFFICER, w.br1)
+    w.secretary2 = _account("secretary2", RoleName.SECRETARY, w.br2)
+    w.member_user = _account("member_user", RoleName.MEMBER, w.br1)
+    w.own_member = w.members["BR1"][0]
+    w.own_member.user = w.member_user
+    w.own_member.save(update_fields=["user"])
+    w.sysadmin = _account("sysadmin", RoleName.SYSTEM_ADMIN)
+    w.secadmin = _account("secadmin", RoleName.SECURITY_ADMIN)
+    w.auditor = _account("auditor", RoleName.AUDIT_ADMIN)
+    w.nobody = _account("nobody")
+    w.password = PASSWORD
+    return w
