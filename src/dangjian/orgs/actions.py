@@ -67,8 +67,8 @@ def do_update_organization(org: Organization, *, data: dict, actor, expected_ver
         if key in EDITABLE_FIELDS:
             setattr(org, key, value)
     if "org_type" in data:
-        check_parent_type(org.org_type, org.get_parent())
-        children = {c.org_type for c in org.get_children()}
+        check_parent_type(org.org_type, Organization.objects.get_parent(org))
+        children = {c.org_type for c in Organization.objects.get_children(org)}
         from .choices import ALLOWED_CHILDREN
 
         if children - ALLOWED_CHILDREN[org.org_type]:
@@ -90,10 +90,11 @@ def do_move_organization(org: Organization, *, new_parent: Organization, actor) 
     require(actor, roles.ORG_MOVE, new_parent)
     if new_parent.path.startswith(org.path):
         raise ValidationError({"parent": "不能把党组织移动到它自己或它的下级组织之下"})
-    if org.get_parent() and org.get_parent().pk == new_parent.pk:
+    old_parent = Organization.objects.get_parent(org)
+    if old_parent is not None and old_parent.pk == new_parent.pk:
         raise ValidationError({"parent": "该组织已在所选上级党组织之下"})
     check_parent_type(org.org_type, new_parent)
-    before = {"parent": org.get_parent().pk if org.depth > 1 else None, "path": org.path}
+    before = {"parent": old_parent.pk if old_parent else None, "path": org.path}
     Organization.objects.move(org, new_parent, pos="last-child")
     org = Organization.objects.get(pk=org.pk)
     org.version += 1
