@@ -19,6 +19,7 @@ import itertools
 import random
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from stdnum.cn import ric
 
 from dangjian.accounts import actions as account_actions
@@ -29,6 +30,19 @@ from dangjian.orgs.models import Organization
 
 PASSWORD = "Test-Passw0rd!"
 _serial = itertools.count(1)
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with a tiny cost, for tests only: the same algorithm and format, 100× faster."""
+
+    time_cost = 1
+    memory_cost = 256
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["conftest.FastArgon2PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
