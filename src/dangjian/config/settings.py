@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.context.NoStoreMiddleware",
+    "dangjian.core.headers.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "dangjian.config.urls"
