@@ -61,7 +61,7 @@ def make_id_number(birth: dt.date, male: bool, rng: random.Random | None = None,
     seq = rng.randrange(0, 99)
     gender_digit = rng.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8])
     body = f"{region}{birth:%Y%m%d}{seq:02d}{gender_digit}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def member_data(**overrides) -> dict:
