@@ -16,6 +16,14 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class AuditRecordQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        """Only the audit administrator reads the log (三权分立): the whole log, or nothing."""
+        if user is None or not user.is_authenticated or not user.has_perm_anywhere(perm):
+            return self.none()
+        return self
+
+
 class AuditRecord(models.Model):
     """One audited event. Records are chained: mac_n = HMAC-SM3(k, mac_{n-1} ‖ canonical(record_n))."""
 
@@ -44,6 +52,8 @@ class AuditRecord(models.Model):
     detail = models.CharField("说明", max_length=500, blank=True)
     prev_mac = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)
+
+    objects = AuditRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-seq"]

@@ -30,6 +30,8 @@ VERSIONS: list[RuleVersion] = [
             "branch_max_members": 50,
             # 支部工作条例: a branch needs at least 3 full members [V-2nd].
             "branch_min_full_members": 3,
+            # 细则2014: the probation period is one year.
+            "probation_years": 1,
         },
     ),
     RuleVersion(
@@ -39,6 +41,8 @@ VERSIONS: list[RuleVersion] = [
             "min_age_join": 18,
             "branch_max_members": 50,
             "branch_min_full_members": 3,
+            # 细则2026 第三十一条: the probation period is one year.
+            "probation_years": 1,
         },
     ),
 ]
@@ -47,6 +51,7 @@ CITATIONS = {
     "min_age_join": "《中国共产党章程》第一条、《中国共产党发展党员工作细则》第五条",
     "branch_max_members": "《中国共产党支部工作条例（试行）》第四条",
     "branch_min_full_members": "《中国共产党支部工作条例（试行）》第四条",
+    "probation_years": "《中国共产党发展党员工作细则》预备期的规定",
 }
 
 

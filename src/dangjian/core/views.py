@@ -1,4 +1,135 @@
-from django.shortcuts import render
+"""View base classes. Every view is either scoped (reads through `.restrict(user, perm)`) or
+explicitly exempt with a stated reason; tests walk the URLconf to hold every route to this."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from dangjian.accounts import roles
+from dangjian.core import audit
+from dangjian.core.models import AuditRecord
+from dangjian.members.models import Member
+
+
+class ScopedViewMixin(LoginRequiredMixin):
+    """Reads go through `scoped_model.objects.restrict(user, perm)`; an object outside it is a 404."""
+
+    scoped_model = None
+    perm: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        # A role that cannot hold `perm` anywhere sees no such page at all (404, as for any out-of-scope object).
+        if request.user.is_authenticated and not request.user.has_perm_anywhere(self.perm):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def scoped(self, perm: str | None = None, model=None):
+        model = model or self.scoped_model
+        return model.objects.restrict(self.request.user, perm or self.perm)
+
+    def get_queryset(self):
+        return self.scoped()
+
+    def get_scoped_object(self, perm: str | None = None, **lookup):
+        return get_object_or_404(self.scoped(perm), **(lookup or {"pk": self.kwargs["pk"]}))
+
+
+class ScopeExemptMixin:
+    """For views that show no scoped data (log-in, log-out, own password, health). Give the reason."""
+
+    scope_exempt = ""
+
+
+def form_errors_from(form, exc: ValidationError) -> None:
+    """Put the Chinese messages of an action's ValidationError beside the fields they name."""
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def paginate(request, queryset, per_page: int = 50):
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+class HealthView(ScopeExemptMixin, View):
+    scope_exempt = "liveness probe; reads no data"
+
+    def get(self, request):
+        return HttpResponse("ok", content_type="text/plain")
+
+
+AUDIT_ACTION_LABELS = {
+    "auth.login": "登录", "auth.logout": "退出登录", "auth.lockout": "账号锁定",
+    "auth.token_issue": "签发接口令牌", "auth.token_revoke": "撤销接口令牌",
+    "account.create": "创建账号", "account.password_change": "修改密码",
+    "role.grant": "授予角色", "role.revoke": "撤销角色",
+    "org.create": "新增党组织", "org.update": "修改党组织", "org.move": "调整隶属关系", "org.dissolve": "撤销党组织",
+    "member.create": "新增党员", "member.update": "修改党员信息", "member.status": "党籍状态变更",
+    "member.reveal": "查看完整敏感信息", "audit.view": "查看审计日志", "audit.verify": "校验审计链",
+    "demo.seed": "生成示范数据", "crypto.rotate_data_key": "轮换数据密钥",
+}
+
+
+class AuditLogView(ScopedViewMixin, TemplateView):
+    """The audit log, for the audit administrator only (everyone else gets 404)."""
+
+    template_name = "core/audit_log.html"
+    scoped_model = AuditRecord
+    perm = roles.AUDIT_VIEW
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        records = self.scoped().order_by("-seq")
+        filters = {}
+        if params.get("actor"):
+            records = records.filter(actor_name__icontains=params["actor"].strip())
+            filters["actor"] = params["actor"]
+        if params.get("action"):
+            records = records.filter(action=params["action"])
+        if params.get("result"):
+            records = records.filter(result=params["result"])
+        if params.get("object_id"):
+            records = records.filter(object_id=params["object_id"].strip())
+        for name, lookup in (("since", "occurred_at__date__gte"), ("until", "occurred_at__date__lte")):
+            if params.get(name):
+                try:
+                    records = records.filter(**{lookup: dt.date.fromisoformat(params[name])})
+                except ValueError:
+                    filters["date_error"] = _("日期格式应为 YYYY-MM-DD")
+        if not self.request.htmx and "page" not in params:
+            audit.record("audit.view", actor=self.request.user, detail=params.urlencode()[:500])
+        page = paginate(self.request, records)
+        for rec in page:
+            rec.action_label = AUDIT_ACTION_LABELS.get(rec.action, rec.action)
+        return super().get_context_data(
+            page=page, params=params, filters=filters, action_labels=sorted(AUDIT_ACTION_LABELS.items()),
+            results=AuditRecord.Result.choices, **kwargs,
+        )
+
+
+class AuditVerifyView(AuditLogView):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        result = audit.verify()
+        audit.record("audit.verify", actor=request.user, result="success" if result.ok else "failure",
+                     detail=result.reason or f"{result.checked} 条记录完整")
+        return render(request, "core/_audit_verify.html", {"result": result})
 
 
 def not_found(request, exception=None):
@@ -11,3 +142,19 @@ def server_error(request):
 
 def forbidden(request, exception=None):
     return render(request, "errors/403.html", status=403)
+
+
+class HomeView(ScopedViewMixin, TemplateView):
+    """Needs my attention: computed from the member records in the user's own scope."""
+
+    template_name = "core/home.html"
+    scoped_model = Member
+    perm = roles.MEMBER_VIEW
+
+    def get_context_data(self, **kwargs):
+        from dangjian.members.queries import attention_items  # members imports core: import late
+
+        user = self.request.user
+        items = attention_items(user) if user.has_perm_anywhere(roles.MEMBER_ADD) else []
+        return super().get_context_data(items=items, is_member_only=user.role_names() == {"member"},
+                                        **kwargs)

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("", views.ListView.as_view(), name="list"),
+    path("me/", views.MyRecordView.as_view(), name="me"),
+    path("new/", views.CreateView.as_view(), name="create"),
+    path("<int:pk>/", views.DetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.EditView.as_view(), name="edit"),
+    path("<int:pk>/status/", views.StatusView.as_view(), name="status"),
+    path("<int:pk>/reveal/", views.RevealView.as_view(), name="reveal"),
+]

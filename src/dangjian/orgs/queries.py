@@ -34,3 +34,20 @@ def children_with_counts(parent: Organization, visible):
     for child in children:
         child.member_count = counts.get(child.path, 0)
     return children
+
+
+
+def top_visible(user, perm: str) -> list[Organization]:
+    """The highest organisations the user sees: the nodes of their role assignments (or the roots
+    for an all-scope role), without those already inside another of them."""
+    from dangjian.accounts.roles import Scope
+
+    assignments = user.assignments_for(perm)
+    if any(a.scope == Scope.ALL for a in assignments):
+        return list(Organization.objects.filter(depth=1).order_by("path"))
+    nodes = sorted({a.org.path: a.org for a in assignments if a.org is not None}.items())
+    tops: list[Organization] = []
+    for path, org in nodes:
+        if not any(path.startswith(t.path) for t in tops):
+            tops.append(org)
+    return tops

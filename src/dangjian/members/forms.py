@@ -1,0 +1,55 @@
+from django import forms
+
+from dangjian.core.forms import BootstrapFormMixin, DateInput
+from django.core.exceptions import ValidationError
+
+from .idnumber import parse_id_number
+from .models import Member
+from .choices import Gender, MemberStatus
+
+
+class MemberForm(BootstrapFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Member
+        fields = ["name", "gender", "ethnicity", "id_number", "birth_date", "native_place", "education", "degree",
+                  "occupation_category", "work_unit_and_post", "joined_on", "converted_on", "category", "org",
+                  "phone", "address", "is_mobile", "lost_contact"]
+        widgets = {
+            "id_number": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 18}),
+            "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+            "address": forms.TextInput(attrs={"autocomplete": "off"}),
+            "birth_date": DateInput, "joined_on": DateInput, "converted_on": DateInput,
+        }
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs
+        self.fields["org"].label_from_instance = lambda o: f"{o.name}（{o.code}）"
+        self.fields["org"].error_messages["invalid_choice"] = "所选党组织不存在或不在您的管理范围内"
+        self.fields["birth_date"].required = False
+        self.fields["gender"].required = False
+        self.fields["birth_date"].help_text = "可不填，将按公民身份号码自动填写"
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        try:
+            facts = parse_id_number(data.get("id_number") or "")
+        except ValidationError:
+            facts = None
+        if facts:
+            data["birth_date"] = data.get("birth_date") or facts.birth_date
+            data["gender"] = data.get("gender") or (Gender.MALE if facts.is_male else Gender.FEMALE)
+        return data
+
+    def _post_clean(self):
+        """Model validation runs in the action, in one place, with every field checked together."""
+
+
+class StatusForm(BootstrapFormMixin, forms.Form):
+    status = forms.ChoiceField(label="新的党籍状态", choices=MemberStatus.choices)
+    status_changed_on = forms.DateField(label="变更日期", widget=DateInput)
+    status_reason = forms.CharField(label="变更原因", max_length=200, widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,62 @@
+"""What needs a secretary's attention, computed from the records in their scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from dangjian.accounts import roles
+from dangjian.core import rulebook
+from dangjian.orgs.choices import BRANCH_TYPES
+
+from .choices import Category, MemberStatus
+from .models import Member
+from .rules import add_years
+
+
+@dataclass
+class AttentionItem:
+    title: str
+    count: int
+    detail: str
+    url_query: str = ""
+    orgs: list | None = None
+
+
+def attention_items(user, today: dt.date | None = None) -> list[AttentionItem]:
+    today = today or dt.date.today()
+    active = Member.objects.restrict(user, roles.MEMBER_VIEW).filter(status=MemberStatus.NORMAL)
+    items: list[AttentionItem] = []
+    years = rulebook.value("probation_years", today)
+    flags = active.aggregate(
+        lost=Count("id", filter=Q(lost_contact=True)),
+        mobile=Count("id", filter=Q(is_mobile=True)),
+        overdue=Count("id", filter=Q(category=Category.PROBATIONARY, joined_on__lte=add_years(today, -years))),
+    )
+    if flags["lost"]:
+        items.append(AttentionItem("失联党员", flags["lost"], "请尽快联系核实，长期失联按规定处理", "lost_contact=true"))
+    if flags["overdue"]:
+        items.append(AttentionItem(
+            "预备期已满未转正", flags["overdue"],
+            f"预备期满 {years} 年应及时讨论转正（{rulebook.citation('probation_years')}）", "category=probationary"))
+    if flags["mobile"]:
+        items.append(AttentionItem("流动党员", flags["mobile"], "请保持联系，按时参加组织生活", "is_mobile=true"))
+    max_members = rulebook.value("branch_max_members", today)
+    min_full = rulebook.value("branch_min_full_members", today)
+    sizes = (active.filter(org__org_type__in=list(BRANCH_TYPES)).values("org", "org__name")
+             .annotate(n=Count("id"), full=Count("id", filter=Q(category=Category.FULL))).order_by())
+    large = [row for row in sizes if row["n"] > max_members]
+    small = [row for row in sizes if row["full"] < min_full]
+    if large:
+        items.append(AttentionItem(
+            f"党员人数超过 {max_members} 人的党支部", len(large),
+            f"党支部党员人数一般不超过 {max_members} 人，可考虑调整设置（{rulebook.citation('branch_max_members')}）",
+            orgs=large[:10]))
+    if small:
+        items.append(AttentionItem(
+            f"正式党员不足 {min_full} 人的党支部", len(small),
+            f"正式党员 {min_full} 人以上方可成立党支部，请考虑联合设置（{rulebook.citation('branch_min_full_members')}）",
+            orgs=small[:10]))
+    return items
