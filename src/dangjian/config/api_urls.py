@@ -1,3 +1,28 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
-urlpatterns = []
+from dangjian.accounts.api.views import TokenView
+from dangjian.members.api.views import MemberViewSet
+from dangjian.orgs.api.views import OrganizationViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("members", MemberViewSet, basename="member")
+
+
+class SchemaView(SpectacularAPIView):
+    scope_exempt = "the OpenAPI description; no data"
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    scope_exempt = "offline Swagger UI; no data"
+
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -234,6 +234,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "dangjian.members.choices.MemberStatus",
+        "OrgStatusEnum": "dangjian.orgs.choices.OrgStatus",
+    },
 }
 
 LOGGING = {

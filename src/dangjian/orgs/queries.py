@@ -51,3 +51,14 @@ def top_visible(user, perm: str) -> list[Organization]:
         if not any(path.startswith(t.path) for t in tops):
             tops.append(org)
     return tops
+
+
+def with_parent_pk(queryset):
+    """Annotate `parent_pk` in the same query (the parent's path is the node's path less one step)."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Length, Substr
+
+    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organization.steplen)
+    return queryset.annotate(
+        parent_pk=Subquery(Organization.objects.filter(path=parent_path).values("pk")[:1])
+    )
