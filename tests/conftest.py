@@ -66,7 +66,7 @@ def make_id_number(birth: dt.date, male: bool, rng: random.Random | None = None,
 
 def member_data(**overrides) -> dict:
     n = next(_serial)
-    birth = dt.date(1980, 1, 1) + dt.timedelta(days=n * 37 % 7000)
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=n * 37 % 9000)
     data = {
         "name": overrides.pop("name", f"张{'三四五六七八九'[n % 7]}{n}"),
         "gender": "male",
