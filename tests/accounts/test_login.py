@@ -39,7 +39,9 @@ def test_unknown_user_and_wrong_password_get_identical_responses(world, client):
     assert a.status_code == b.status_code == 200
     assert actions.login_failed_message() in a.content.decode()
     tokens = re.compile(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+')
-    assert tokens.sub("", a.content.decode()) == tokens.sub("", b.content.decode())
+    body_a = tokens.sub("", a.content.decode()).replace('value="no_such_user"', 'value="?"')
+    body_b = tokens.sub("", b.content.decode()).replace('value="secretary"', 'value="?"')
+    assert body_a == body_b
 
 
 def test_session_key_is_rotated_at_login(world, client):
