@@ -1,0 +1,170 @@
+"""Scoped access: every route reads through the scope (or is a reviewed exemption), and every role ×
+route × own / sibling / cousin / parent object answers 200 or 404 exactly as the scope table says."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dangjian.core.api import ScopedViewSetMixin
+from dangjian.core.views import ScopedViewMixin
+
+# Reviewed exemptions: these routes show no scoped data (or read it through restrict() themselves).
+EXEMPT = {
+    "accounts:login", "accounts:logout", "accounts:password_change", "healthz", "home",
+    "api-token", "api-schema", "api-docs",
+}
+
+
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{p.namespace}:" if p.namespace else prefix
+            yield from walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            yield (f"{prefix}{p.name}" if p.name else str(p.pattern)), p.callback
+
+
+def view_class(callback):
+    return getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+
+
+def test_every_route_is_scoped_or_a_reviewed_exemption():
+    uncovered, unexpected_exempt = [], []
+    for name, callback in walk(get_resolver().url_patterns):
+        cls = view_class(callback)
+        assert cls is not None, f"{name}: function views are not allowed; use a class with the scope base"
+        scoped = issubclass(cls, (ScopedViewMixin, ScopedViewSetMixin))
+        exempt = bool(getattr(cls, "scope_exempt", ""))
+        if not scoped and not exempt:
+            uncovered.append(name)
+        if exempt and name not in EXEMPT:
+            unexpected_exempt.append(name)
+    assert uncovered == [], f"routes without the scope base class: {uncovered}"
+    assert unexpected_exempt == [], f"new exemptions need review: {unexpected_exempt}"
+
+
+MEMBER_SCOPE = {  # role -> branches whose members it may view / change
+    "secretary": {"BR1"}, "officer": {"BR1"}, "secretary2": {"BR2"}, "committee_organizer": {"BR1", "BR2"},
+    "organizer": {"BR1", "BR2", "BR3"}, "member_user": set(), "sysadmin": set(), "secadmin": set(),
+    "auditor": set(), "nobody": set(),
+}
+ORG_VIEW = {
+    "secretary": {"BR1", "BR1G1"}, "officer": {"BR1", "BR1G1"}, "secretary2": {"BR2"},
+    "committee_organizer": {"STA", "BR1", "BR1G1", "BR2"},
+    "organizer": {"DIST", "STA", "BR1", "BR1G1", "BR2", "STB", "BR3"}, "member_user": {"BR1"},
+    "secadmin": {"CITY", "DIST", "STA", "BR1", "BR1G1", "BR2", "STB", "BR3"},
+    "sysadmin": set(), "auditor": set(), "nobody": set(),
+}
+ORG_CHANGE = {**{k: (v if k not in ("member_user", "secadmin") else set()) for k, v in ORG_VIEW.items()}}
+ORG_MOVE = {k: (ORG_VIEW[k] if k in ("committee_organizer", "organizer") else set()) for k in ORG_VIEW}
+ROLES = list(MEMBER_SCOPE)
+ORG_CODES = ["CITY", "DIST", "STA", "BR1", "BR1G1", "BR2", "STB", "BR3"]
+
+
+def member_targets(world):
+    """own (BR1), sibling (BR2) and cousin (BR3) branch members, plus the member_user's own record."""
+    return {"BR1": world.members["BR1"][1], "BR2": world.members["BR2"][0], "BR3": world.members["BR3"][0],
+            "SELF": world.own_member}
+
+
+def expected_member(role, key, kind):
+    if key == "SELF":
+        if role == "member_user":
+            return kind in ("view", "reveal")
+        return "BR1" in MEMBER_SCOPE[role]
+    return key in MEMBER_SCOPE[role]
+
+
+MEMBER_ROUTES = [
+    ("view", "get", "/members/{pk}/"), ("change", "get", "/members/{pk}/edit/"),
+    ("change", "get", "/members/{pk}/status/"), ("reveal", "post", "/members/{pk}/reveal/"),
+    ("view", "get", "/api/v1/members/{pk}/"), ("reveal", "post", "/api/v1/members/{pk}/reveal/"),
+    ("change", "patch", "/api/v1/members/{pk}/"),
+]
+ORG_ROUTES = [
+    (ORG_VIEW, "get", "/orgs/{pk}/"), (ORG_VIEW, "get", "/orgs/{pk}/children/"),
+    (ORG_CHANGE, "get", "/orgs/{pk}/edit/"), (ORG_MOVE, "get", "/orgs/{pk}/move/"),
+    (ORG_MOVE, "get", "/orgs/{pk}/dissolve/"), (ORG_VIEW, "get", "/api/v1/organizations/{pk}/"),
+    (ORG_CHANGE, "patch", "/api/v1/organizations/{pk}/"),
+]
+
+
+def call(client, method, url):
+    if method == "get":
+        return client.get(url)
+    if method == "patch":
+        return client.patch(url, {}, content_type="application/json")
+    return client.post(url, {}, content_type="application/json")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_member_routes_answer_exactly_as_the_scope_table_says(world, client, role):
+    client.force_login(getattr(world, role))
+    mismatches = []
+    for key, member in member_targets(world).items():
+        for kind, method, template in MEMBER_ROUTES:
+            url = template.format(pk=member.pk)
+            status = call(client, method, url).status_code
+            allowed = expected_member(role, key, kind)
+            if (status == 200) != allowed or status not in (200, 404):
+                mismatches.append((url, method, key, status, allowed))
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_org_routes_answer_exactly_as_the_scope_table_says(world, client, role):
+    from dangjian.orgs.models import Organization
+
+    client.force_login(getattr(world, role))
+    mismatches = []
+    for code in ORG_CODES:
+        pk = Organization.objects.get(code=code).pk
+        for table, method, template in ORG_ROUTES:
+            url = template.format(pk=pk)
+            status = call(client, method, url).status_code
+            allowed = code in table[role]
+            if (status == 200) != allowed or status not in (200, 404):
+                mismatches.append((url, method, status, allowed))
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lists_contain_nothing_outside_the_scope(world, client, role):
+    client.force_login(getattr(world, role))
+    allowed_members = {m.pk for b in MEMBER_SCOPE[role] for m in world.members[b]}
+    if role == "member_user":
+        allowed_members = {world.own_member.pk}
+    response = client.get("/api/v1/members/?page_size=500")
+    if response.status_code == 200:
+        assert {row["id"] for row in response.json()["results"]} <= allowed_members
+    page = client.get("/members/")
+    names_outside = [m.name for b, ms in world.members.items() for m in ms if m.pk not in allowed_members]
+    if page.status_code == 200:
+        body = page.content.decode()
+        assert not any(f">{name}<" in body for name in names_outside)
+    orgs = client.get("/api/v1/organizations/")
+    if orgs.status_code == 200:
+        assert {row["code"] for row in orgs.json()["results"]} <= ORG_VIEW[role]
+
+
+def test_anonymous_requests_are_sent_to_login_or_refused(world, client):
+    for url in ("/", "/orgs/", "/members/", "/members/me/", "/audit/", f"/members/{world.own_member.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    for url in ("/api/v1/members/", "/api/v1/organizations/", f"/api/v1/members/{world.own_member.pk}/"):
+        assert client.get(url).status_code in (401, 403)
+
+
+def test_audit_log_is_for_the_audit_administrator_only(world, client):
+    for role in ROLES:
+        client.force_login(getattr(world, role))
+        assert client.get("/audit/").status_code == (200 if role == "auditor" else 404), role
+
+
+@pytest.mark.parametrize("url", ["/members/new/", "/members/{pk}/status/"])
+def test_unsafe_requests_without_a_csrf_token_are_refused(world, url):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.secretary)
+    response = client.post(url.format(pk=world.members["BR1"][1].pk), {"status": "left"})
+    assert response.status_code == 403
