@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import member_data
+from factories import member_data
 from dangjian.core.models import AuditRecord
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -31,8 +31,8 @@ def api(client, world):
         def get(self, url):
             return client.get(url, **self.headers)
 
-        def post(self, url, data=None):
-            return client.post(url, data or {}, content_type="application/json", **self.headers)
+        def post(self, url, data=None, **extra):
+            return client.post(url, data or {}, content_type="application/json", **self.headers, **extra)
 
         def patch(self, url, data):
             return client.patch(url, data, content_type="application/json", **self.headers)
@@ -124,6 +124,21 @@ def test_good_member_is_created_and_returned_masked(api, world):
     response = api.post("/api/v1/members/", {**data, "org": world.br1.pk})
     assert response.status_code == 201, response.content
     assert response.json()["id_number"] != data["id_number"] and response.json()["id_number"].endswith(data["id_number"][-4:])
+
+
+def test_birth_date_and_gender_may_be_left_to_the_id_number(api, world):
+    data = as_json(member_data())
+    data.pop("birth_date"), data.pop("gender")
+    response = api.post("/api/v1/members/", {**data, "org": world.br1.pk})
+    assert response.status_code == 201, response.content
+    assert response.json()["birth_date"] == f"{data['id_number'][6:10]}-{data['id_number'][10:12]}-{data['id_number'][12:14]}"
+
+
+def test_english_browsers_still_get_chinese_errors(api, world):
+    data = as_json(member_data(name=""))
+    response = api.post("/api/v1/members/", {**data, "org": world.br1.pk}, HTTP_ACCEPT_LANGUAGE="en-US,en")
+    assert response.status_code == 400 and "This field" not in response.content.decode()
+    assert "不能为空" in response.json()["name"][0] or "必填" in response.json()["name"][0]
 
 
 def test_duplicate_id_number_is_refused(api, world):

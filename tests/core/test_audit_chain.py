@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from conftest import member_data
+from factories import member_data
 from dangjian.core import audit
 from dangjian.core.models import AuditChainHead, AuditRecord
 from dangjian.members import actions as member_actions

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
 
-from conftest import member_data
+from factories import member_data
 from dangjian.core import crypto
 from dangjian.members import actions
 from dangjian.members.models import Member

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings, strategies as st
 from stdnum.cn import ric
 
-from conftest import member_data
+from factories import member_data
 from dangjian.members import actions
 from dangjian.members.idnumber import parse_id_number
 from dangjian.members.models import Member

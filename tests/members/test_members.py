@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from conftest import member_data
+from factories import member_data
 from dangjian.members import actions
 from dangjian.members.models import Member
 from dangjian.members.search import name_initials, search_q

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import member_data
+from factories import member_data
 from dangjian.core.models import AuditRecord
 from dangjian.members.idnumber import parse_id_number
 from dangjian.members.models import Member

@@ -21,6 +21,8 @@ from .tokens import issue_token
 LOGIN_FAILED = "用户名或密码错误，或账号已被临时锁定（连续失败 {n} 次锁定 {m} 分钟）"
 # Hash work for unknown users too, so response time does not reveal which accounts exist.
 _DUMMY_HASH = make_password("dangjian-timing-equaliser")
+# Log-in events name the account tried as their object (等保 安全审计 b: subject and object of every event).
+ACCOUNT_OBJECT = "accounts.user"
 
 
 def login_failed_message() -> str:
@@ -35,11 +37,12 @@ def authenticate_password(username: str, password: str) -> User | None:
         user = User.objects.select_for_update().filter(username__iexact=(username or "").strip()).first()
         if user is None:
             check_password(password or "", _DUMMY_HASH)
-            audit.record("auth.login", result="failure", actor_name=(username or "")[:150], detail="账号不存在")
+            audit.record("auth.login", result="failure", actor_name=(username or "")[:150], detail="账号不存在",
+                         object_type=ACCOUNT_OBJECT, object_repr=(username or "")[:200])
             return None
         if user.locked_until and user.locked_until > now:
             check_password(password or "", _DUMMY_HASH)
-            audit.record("auth.login", actor=user, result="denied", detail="账号锁定期间尝试登录")
+            audit.record("auth.login", actor=user, obj=user, result="denied", detail="账号锁定期间尝试登录")
             return None
         if not user.is_active or not user.check_password(password or ""):
             user.failed_logins += 1
@@ -49,16 +52,16 @@ def authenticate_password(username: str, password: str) -> User | None:
                 user.locked_until = now + dt.timedelta(minutes=policy["lockout_minutes"])
                 user.failed_logins = 0
                 fields.append("locked_until")
-                audit.record("auth.lockout", actor=user, result="denied",
+                audit.record("auth.lockout", actor=user, obj=user, result="denied",
                              detail=f"连续 {policy['max_failures']} 次登录失败，锁定 {policy['lockout_minutes']} 分钟")
             user.save(update_fields=fields)
-            audit.record("auth.login", actor=user, result="failure", detail=detail)
+            audit.record("auth.login", actor=user, obj=user, result="failure", detail=detail)
             return None
         user.failed_logins = 0
         user.locked_until = None
         user.last_login = now
         user.save(update_fields=["failed_logins", "locked_until", "last_login"])
-        audit.record("auth.login", actor=user)
+        audit.record("auth.login", actor=user, obj=user)
         return user
 
 
@@ -75,7 +78,7 @@ def do_login(request, user: User) -> None:
 def do_logout(request, reason: str = "") -> None:
     user = request.user if request.user.is_authenticated else None
     if user is not None:
-        audit.record("auth.logout", actor=user, detail=reason)
+        audit.record("auth.logout", actor=user, obj=user, detail=reason)
     logout(request)
 
 
@@ -154,6 +157,9 @@ def do_assign_role(user: User, *, role: str, org=None, scope: str | None = None,
 def do_revoke_role(assignment: RoleAssignment, *, actor=None) -> None:
     if actor is not None:
         require(actor, roles.ROLE_ASSIGN)
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.revoked_at is not None:
+        raise ValidationError({"role": "该角色授权已撤销"})
     assignment.revoked_at = timezone.now()
     assignment.save(update_fields=["revoked_at"])
     audit.record("role.revoke", actor=actor, obj=assignment,

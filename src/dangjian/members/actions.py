@@ -14,7 +14,8 @@ from dangjian.core.actions import changed, check_version, require, snapshot
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.orgs.models import Organization
 
-from .choices import MemberStatus
+from .choices import Gender, MemberStatus
+from .idnumber import parse_id_number
 from .models import Member
 from .rules import check_member
 from .search import id_number_index, name_initials
@@ -34,10 +35,24 @@ def _audit_snapshot(member):
     return snapshot(member, AUDIT_FIELDS, MASKS)
 
 
+DERIVED_FROM_ID = ("birth_date", "gender")
+
+
+def _fill_from_id_number(member: Member) -> None:
+    """出生日期 and 性别 may be left blank: the 公民身份号码 says what they are."""
+    try:
+        facts = parse_id_number(member.id_number or "")
+    except ValidationError:
+        return
+    member.birth_date = member.birth_date or facts.birth_date
+    member.gender = member.gender or (Gender.MALE if facts.is_male else Gender.FEMALE)
+
+
 def _validate(member: Member) -> None:
     errors = {}
     if member.id_number:
         member.id_number = member.id_number.strip().upper()
+    _fill_from_id_number(member)
     try:
         member.full_clean(exclude=["id_number_index", "name_initials", "user"], validate_unique=False)
     except ValidationError as exc:
@@ -59,6 +74,11 @@ def _validate(member: Member) -> None:
         clash = Member.objects.filter(id_number_index=member.id_number_index).exclude(pk=member.pk)
         if clash.exists():
             errors["id_number"] = ["该公民身份号码已登记在党员档案中，不能重复录入"]
+    if "id_number" in errors:
+        # A blank birth date or gender is filled from the number once it is corrected; say so only once.
+        for field in DERIVED_FROM_ID:
+            if not getattr(member, field):
+                errors.pop(field, None)
     if errors:
         raise ValidationError(errors)
     member.name_initials = name_initials(member.name)

@@ -17,9 +17,9 @@ YES_NO = [("true", "是"), ("false", "否")]
 class MemberFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="姓名 / 拼音首字母 / 公民身份号码", method="filter_q")
     org = django_filters.NumberFilter(label="党组织（含下级）", method="filter_org")
-    occupation_category = django_filters.ChoiceFilter(label="人员类别", choices=OccupationCategory.choices)
-    category = django_filters.ChoiceFilter(label="党员类别", choices=Category.choices)
-    status = django_filters.ChoiceFilter(label="党籍状态", choices=MemberStatus.choices)
+    occupation_category = django_filters.ChoiceFilter(label="人员类别", choices=OccupationCategory.choices, empty_label="全部人员类别")
+    category = django_filters.ChoiceFilter(label="党员类别", choices=Category.choices, empty_label="全部党员类别")
+    status = django_filters.ChoiceFilter(label="党籍状态", choices=MemberStatus.choices, empty_label="全部状态")
     is_mobile = django_filters.BooleanFilter(label="流动党员")
     lost_contact = django_filters.BooleanFilter(label="失联党员")
 

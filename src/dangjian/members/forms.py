@@ -1,11 +1,8 @@
 from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin, DateInput
-from django.core.exceptions import ValidationError
-
-from .idnumber import parse_id_number
 from .models import Member
-from .choices import Gender, MemberStatus
+from .choices import MemberStatus
 
 
 class MemberForm(BootstrapFormMixin, forms.ModelForm):
@@ -33,17 +30,6 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["birth_date"].help_text = "可不填，将按公民身份号码自动填写"
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-
-    def clean(self):
-        data = super().clean()
-        try:
-            facts = parse_id_number(data.get("id_number") or "")
-        except ValidationError:
-            facts = None
-        if facts:
-            data["birth_date"] = data.get("birth_date") or facts.birth_date
-            data["gender"] = data.get("gender") or (Gender.MALE if facts.is_male else Gender.FEMALE)
-        return data
 
     def _post_clean(self):
         """Model validation runs in the action, in one place, with every field checked together."""

@@ -35,6 +35,8 @@ class MemberWriteSerializer(serializers.ModelSerializer):
         fields = ["name", "gender", "ethnicity", "id_number", "birth_date", "native_place", "education", "degree",
                   "occupation_category", "work_unit_and_post", "joined_on", "converted_on", "category", "org",
                   "phone", "address", "is_mobile", "lost_contact", "version"]
+        # Filled from the 公民身份号码 when left out.
+        extra_kwargs = {"birth_date": {"required": False}, "gender": {"required": False}}
 
 
 class StatusSerializer(serializers.Serializer):
