@@ -23,3 +23,17 @@ def no_superusers_and_keys(app_configs, **kwargs):
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         errors.append(Error("生产环境（等保三级）须使用 PostgreSQL，不能使用嵌入式 SQLite", id="dangjian.E003"))
     return errors
+
+
+@register()
+def rule_overrides_are_valid(app_configs, **kwargs):
+    """A malformed DANGJIAN_RULE_OVERRIDES is reported by `check`, `migrate` and `serve`, before any request."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .rulebook import _overrides
+
+    try:
+        _overrides()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="dangjian.E004")]
+    return []

@@ -11,6 +11,8 @@ import json
 import os
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 @dataclass(frozen=True)
 class RuleVersion:
@@ -56,8 +58,20 @@ CITATIONS = {
 
 
 def _overrides() -> dict:
+    """A typo in the deployment must stop the system with a clear message, not surface as errors at random."""
     raw = os.environ.get("DANGJIAN_RULE_OVERRIDES", "")
-    return json.loads(raw) if raw else {}
+    if not raw:
+        return {}
+    try:
+        overrides = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DANGJIAN_RULE_OVERRIDES 不是有效的 JSON：{exc}") from None
+    if not isinstance(overrides, dict):
+        raise ImproperlyConfigured('DANGJIAN_RULE_OVERRIDES 应为 JSON 对象，如 {"branch_max_members": 40}')
+    unknown = sorted(set(overrides) - set(VERSIONS[-1].values))
+    if unknown:
+        raise ImproperlyConfigured(f"DANGJIAN_RULE_OVERRIDES 含有未知的规则名：{'、'.join(unknown)}")
+    return overrides
 
 
 def version_at(on: dt.date | None = None) -> RuleVersion:
