@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from stdnum import numdb
 from stdnum.cn import ric
+
+_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,8 @@ def parse_id_number(value: str) -> IdNumberFacts:
     number = (value or "").strip().upper()
     if len(number) != 18:
         raise ValidationError("公民身份号码应为 18 位", code="length")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # ASCII digits only: str.isdigit() also accepts full-width, Arabic-Indic and superscript digits.
+    if not _FORMAT.fullmatch(number):
         raise ValidationError("公民身份号码前 17 位须为数字，最后一位为数字或 X", code="format")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
