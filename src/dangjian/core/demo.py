@@ -73,6 +73,7 @@ OCCUPATION_WEIGHTS = [
 MINORITIES = ETHNIC_GROUPS[1:]
 MINORITY_WEIGHTS = [6 if g in ("壮族", "回族", "满族", "维吾尔族", "苗族", "彝族", "土家族", "藏族", "蒙古族") else 1
                     for g in MINORITIES]
+BRANDS = "宏达 兴业 华信 恒通 安泰 瑞丰 金桥 远航 新纪元 长城".split()
 POSTS = ["科员", "主任", "工程师", "教师", "医生", "经理", "会计", "技术员", "职员", "村民", "社区工作者"]
 
 
@@ -144,9 +145,14 @@ class DemoBuilder:
                     if made >= n_branches:
                         break
                     kind, utype, usuffix, relation = UNIT_KINDS[self.rng.randrange(len(UNIT_KINDS))]
-                    uname = f"{sname}{numeral(u)}" if kind in ("社区", "村") else f"{sname}{kind}{u}"
+                    if kind in ("社区", "村"):
+                        uname = f"{sname}{numeral(u)}{kind}"
+                    elif kind == "实业有限公司":
+                        uname = f"{sname}{BRANDS[(u - 1) % len(BRANDS)]}{kind}"
+                    else:
+                        uname = f"{sname}第{numeral(u)}{kind}"
                     unit = self._child(street, f"{street.code}-U{u:02d}",
-                                       f"中共{uname}{usuffix if kind in ('社区', '村') else usuffix.replace(kind, '')}",
+                                       f"中共{uname}{usuffix.replace(kind, '')}",
                                        f"{uname}{'党委' if utype == OrgType.COMMITTEE else '党总支'}", utype, relation)
                     for b in range(1, self._fanout(f) + 1):
                         if made >= n_branches:

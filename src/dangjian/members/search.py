@@ -11,7 +11,7 @@ from pypinyin import Style, lazy_pinyin
 from dangjian.core.crypto import provider
 
 ID_CONTEXT = "member.id_number"
-_INITIALS_QUERY = re.compile(r"^[a-zA-Z]{1,20}$")
+_INITIALS_QUERY = re.compile(r"^[a-zA-Z][a-zA-Z0-9]{0,19}$")  # "zs", or "zw2" for a second 张伟2
 _ID_QUERY = re.compile(r"^\d{17}[\dXx]$")
 
 
