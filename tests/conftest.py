@@ -82,6 +82,7 @@ def world(db):
         m.id_number_index = id_number_index(m.id_number)
         m.name_initials = name_initials(m.name)
         m.save(update_fields=["id_number_index", "name_initials"])
+    w.members = {code: [Member.objects.get(pk=m.pk) for m in ms] for code, ms in w.members.items()}
 
     w.organizer = _account("organizer", RoleName.ORG_DEPARTMENT, w.dist)
     w.committee_organizer = _account("committee_organizer", RoleName.COMMITTEE_ORGANIZER, w.sta)
