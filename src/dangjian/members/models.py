@@ -7,7 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from dangjian.accounts.roles import Scope
+from dangjian.accounts.scope import restrict
 from dangjian.core.fields import EncryptedTextField
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.core.models import TimeStampedModel
@@ -23,21 +23,7 @@ phone_validator = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", "联系�
 class MemberQuerySet(models.QuerySet):
     def restrict(self, user, perm: str):
         """Members the user may reach for `perm`; everything else is invisible (404, never 403)."""
-        if user is None or not user.is_authenticated:
-            return self.none()
-        condition = Q(pk__in=[])
-        for assignment in user.assignments_for(perm):
-            if assignment.scope == Scope.ALL:
-                return self
-            if assignment.scope == Scope.SELF:
-                condition |= Q(user=user)
-            elif assignment.org is None:
-                continue
-            elif assignment.scope == Scope.SUBTREE:
-                condition |= Q(org__path__startswith=assignment.org.path)
-            else:
-                condition |= Q(org_id=assignment.org_id)
-        return self.filter(condition)
+        return restrict(self, user, perm, org_field="org", self_q=lambda u: Q(user=u))
 
 
 class Member(TimeStampedModel):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from dangjian.accounts.roles import Scope
+from dangjian.accounts.scope import restrict
 from dangjian.core.models import TimeStampedModel
 
 from .choices import OrgStatus, OrgType, UnitRelation
@@ -18,19 +17,7 @@ code_validator = RegexValidator(r"^[A-Za-z0-9_-]{2,32}$", "组织代码只能包
 class OrganizationQuerySet(MP_NodeQuerySet):
     def restrict(self, user, perm: str):
         """Organisations the user may see for `perm`: their role assignments become path prefixes."""
-        if user is None or not user.is_authenticated:
-            return self.none()
-        condition = Q(pk__in=[])
-        for assignment in user.assignments_for(perm):
-            if assignment.scope == Scope.ALL:
-                return self
-            if assignment.org is None:
-                continue
-            if assignment.scope == Scope.SUBTREE:
-                condition |= Q(path__startswith=assignment.org.path)
-            else:  # ORG and SELF: the organisation the role is held in
-                condition |= Q(pk=assignment.org_id)
-        return self.filter(condition)
+        return restrict(self, user, perm, org_field="")
 
 
 class OrganizationManager(MP_NodeManager):
