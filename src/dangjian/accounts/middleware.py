@@ -27,9 +27,12 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and SESSION_AUTH_AT in request.session:
+        if user is not None and user.is_authenticated and getattr(request, "session", None) is not None:
             now = time.time()
             policy = settings.SESSION_POLICY
+            if SESSION_AUTH_AT not in request.session:
+                # A session that did not come through do_login is not exempt: its clock starts now.
+                request.session[SESSION_AUTH_AT] = now
             idle_minutes = policy["admin_idle_minutes"] if user.is_admin_account() else policy["idle_minutes"]
             auth_at = request.session.get(SESSION_AUTH_AT, now)
             seen_at = request.session.get(SESSION_SEEN_AT, now)

@@ -34,6 +34,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
         now = timezone.now()
         if token.user.locked_until and token.user.locked_until > now:
             raise exceptions.AuthenticationFailed("账号已被临时锁定")
+        from .middleware import password_expired
+
+        if password_expired(token.user):  # 等保 定期更换: no way round the password change, tokens included
+            raise exceptions.AuthenticationFailed("密码已过期，请先登录网页修改密码")
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.user.api_token = token
