@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -40,6 +41,48 @@ class ScopedViewMixin(LoginRequiredMixin):
 
     def get_scoped_object(self, perm: str | None = None, **lookup):
         return get_object_or_404(self.scoped(perm), **(lookup or {"pk": self.kwargs["pk"]}))
+
+
+class ActionFormView(ScopedViewMixin, View):
+    """GET shows a form; POST validates it and calls one action. The action's Chinese
+    ValidationError messages go beside the fields they name, and nothing is saved."""
+
+    template_name = ""
+    form_class = None
+    context_name = "org"  # how the target object is called in the template
+    success_message = "已保存"
+
+    def get_target(self):
+        return self.get_scoped_object() if "pk" in self.kwargs else None
+
+    def get_form(self, target, data=None):
+        return self.form_class(data)
+
+    def perform(self, target, form):
+        raise NotImplementedError
+
+    def get_success_url(self, obj) -> str:
+        raise NotImplementedError
+
+    def render_form(self, target, form):
+        return render(self.request, self.template_name, {"form": form, self.context_name: target})
+
+    def get(self, request, **kwargs):
+        target = self.get_target()
+        return self.render_form(target, self.get_form(target))
+
+    def post(self, request, **kwargs):
+        target = self.get_target()
+        form = self.get_form(target, request.POST)
+        if form.is_valid():
+            try:
+                obj = self.perform(target, form)
+            except ValidationError as exc:
+                form_errors_from(form, exc)
+            else:
+                messages.success(request, self.success_message.format(obj=obj))
+                return redirect(self.get_success_url(obj))
+        return self.render_form(target, form)
 
 
 class ScopeExemptMixin:

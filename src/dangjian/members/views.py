@@ -1,12 +1,10 @@
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
 from dangjian.accounts import roles
-from dangjian.core.views import ScopedViewMixin, form_errors_from, paginate
+from dangjian.core.views import ActionFormView, ScopedViewMixin, paginate
 from dangjian.orgs.models import Organization
 
 from . import actions
@@ -65,78 +63,51 @@ class MyRecordView(MemberScoped, TemplateView):
             can_reveal=member is not None and self.can(roles.MEMBER_REVEAL, member), **kwargs)
 
 
-class CreateView(MemberScoped, View):
+class MemberFormView(MemberScoped, ActionFormView):
+    context_name = "member"
+
+    def get_success_url(self, obj):
+        return reverse("members:detail", args=[obj.pk])
+
+
+class CreateView(MemberFormView):
     perm = roles.MEMBER_ADD
-    template = "members/form.html"
+    template_name = "members/form.html"
+    success_message = "已新增党员：{obj.name}"
 
-    def get(self, request):
+    def get_form(self, target, data=None):
         orgs = self.editable_orgs(self.perm)
-        if not orgs.exists():
-            raise Http404
-        initial = {"org": request.GET.get("org")} if request.GET.get("org") else {}
-        return render(request, self.template, {"form": MemberForm(orgs=orgs, initial=initial)})
+        initial = {"org": self.request.GET.get("org")} if self.request.GET.get("org") else {}
+        return MemberForm(data, orgs=orgs, initial=initial)
 
-    def post(self, request):
-        orgs = self.editable_orgs(self.perm)
-        form = MemberForm(request.POST, orgs=orgs)
-        if form.is_valid():
-            data = {k: form.cleaned_data.get(k) for k in FORM_FIELDS if k != "version"}
-            try:
-                member = actions.do_create_member(data=data, org=form.cleaned_data["org"], actor=request.user)
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, f"已新增党员：{member.name}")
-                return redirect("members:detail", pk=member.pk)
-        return render(request, self.template, {"form": form}, status=200)
+    def perform(self, target, form):
+        data = {k: form.cleaned_data.get(k) for k in FORM_FIELDS if k != "version"}
+        return actions.do_create_member(data=data, org=form.cleaned_data["org"], actor=self.request.user)
 
 
-class EditView(MemberScoped, View):
+class EditView(MemberFormView):
     perm = roles.MEMBER_CHANGE
-    template = "members/form.html"
+    template_name = "members/form.html"
 
-    def get(self, request, pk):
-        member = self.get_scoped_object()
-        form = MemberForm(instance=member, orgs=self.editable_orgs(self.perm))
-        return render(request, self.template, {"form": form, "member": member})
+    def get_form(self, member, data=None):
+        return MemberForm(data, instance=Member.objects.get(pk=member.pk), orgs=self.editable_orgs(self.perm))
 
-    def post(self, request, pk):
-        member = self.get_scoped_object()
-        form = MemberForm(request.POST, instance=Member.objects.get(pk=member.pk), orgs=self.editable_orgs(self.perm))
-        if form.is_valid():
-            data = {k: form.cleaned_data.get(k) for k in FORM_FIELDS if k != "version"}
-            try:
-                member = actions.do_update_member(member, data=data, org=form.cleaned_data["org"], actor=request.user,
-                                                  expected_version=form.cleaned_data.get("version"))
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, "已保存")
-                return redirect("members:detail", pk=member.pk)
-        return render(request, self.template, {"form": form, "member": member})
+    def perform(self, member, form):
+        data = {k: form.cleaned_data.get(k) for k in FORM_FIELDS if k != "version"}
+        return actions.do_update_member(member, data=data, org=form.cleaned_data["org"], actor=self.request.user,
+                                        expected_version=form.cleaned_data.get("version"))
 
 
-class StatusView(MemberScoped, View):
+class StatusView(MemberFormView):
     perm = roles.MEMBER_CHANGE
-    template = "members/status.html"
+    template_name = "members/status.html"
+    form_class = StatusForm
+    success_message = "党籍状态已变更"
 
-    def get(self, request, pk):
-        return render(request, self.template, {"form": StatusForm(), "member": self.get_scoped_object()})
-
-    def post(self, request, pk):
-        member = self.get_scoped_object()
-        form = StatusForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.do_change_member_status(
-                    member, status=form.cleaned_data["status"], on=form.cleaned_data["status_changed_on"],
-                    reason=form.cleaned_data["status_reason"], actor=request.user)
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, "党籍状态已变更")
-                return redirect("members:detail", pk=member.pk)
-        return render(request, self.template, {"form": form, "member": member})
+    def perform(self, member, form):
+        return actions.do_change_member_status(
+            member, status=form.cleaned_data["status"], on=form.cleaned_data["status_changed_on"],
+            reason=form.cleaned_data["status_reason"], actor=self.request.user)
 
 
 class RevealView(MemberScoped, View):

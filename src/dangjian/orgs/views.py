@@ -1,12 +1,11 @@
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
 from dangjian.accounts import roles
-from dangjian.core.views import ScopedViewMixin, form_errors_from, paginate
+from dangjian.core.views import ActionFormView, ScopedViewMixin, paginate
 from dangjian.members.choices import Category, MemberStatus
 from dangjian.members.models import Member
 
@@ -68,95 +67,55 @@ class DetailView(OrgScoped, TemplateView):
         )
 
 
-class CreateView(OrgScoped, View):
+class OrgFormView(OrgScoped, ActionFormView):
+    def get_success_url(self, obj):
+        return reverse("orgs:detail", args=[obj.pk])
+
+
+class CreateView(OrgFormView):
     perm = roles.ORG_ADD
-    template = "orgs/form.html"
+    template_name = "orgs/form.html"
+    form_class = OrganizationForm
+    context_name = "parent"
+    success_message = "已新增党组织：{obj.name}"
 
-    def get(self, request, pk):
-        parent = self.get_scoped_object()
-        return render(request, self.template, {"form": OrganizationForm(), "parent": parent})
-
-    def post(self, request, pk):
-        parent = self.get_scoped_object()
-        form = OrganizationForm(request.POST)
-        if form.is_valid():
-            try:
-                org = actions.do_create_organization(parent=parent, data=form.cleaned_data, actor=request.user)
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, f"已新增党组织：{org.name}")
-                return redirect("orgs:detail", pk=org.pk)
-        return render(request, self.template, {"form": form, "parent": parent})
+    def perform(self, parent, form):
+        return actions.do_create_organization(parent=parent, data=form.cleaned_data, actor=self.request.user)
 
 
-class EditView(OrgScoped, View):
+class EditView(OrgFormView):
     perm = roles.ORG_CHANGE
-    template = "orgs/form.html"
+    template_name = "orgs/form.html"
+    form_class = OrganizationForm
 
-    def get(self, request, pk):
-        org = self.get_scoped_object()
-        return render(request, self.template, {"form": OrganizationForm(instance=org), "org": org})
+    def get_form(self, org, data=None):
+        return OrganizationForm(data, instance=Organization.objects.get(pk=org.pk))
 
-    def post(self, request, pk):
-        org = self.get_scoped_object()
-        form = OrganizationForm(request.POST, instance=Organization.objects.get(pk=org.pk))
-        if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            try:
-                org = actions.do_update_organization(org, data=data, actor=request.user,
-                                                     expected_version=form.cleaned_data.get("version"))
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, "已保存")
-                return redirect("orgs:detail", pk=org.pk)
-        return render(request, self.template, {"form": form, "org": org})
+    def perform(self, org, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        return actions.do_update_organization(org, data=data, actor=self.request.user,
+                                              expected_version=form.cleaned_data.get("version"))
 
 
-class MoveView(OrgScoped, View):
+class MoveView(OrgFormView):
     perm = roles.ORG_MOVE
-    template = "orgs/move.html"
+    template_name = "orgs/move.html"
+    success_message = "隶属关系已调整"
 
-    def form(self, org, data=None):
+    def get_form(self, org, data=None):
         parents = self.scoped().exclude(path__startswith=org.path).exclude(org_type="group").filter(status="active")
         return MoveForm(data, parents=parents)
 
-    def get(self, request, pk):
-        org = self.get_scoped_object()
-        return render(request, self.template, {"form": self.form(org), "org": org})
-
-    def post(self, request, pk):
-        org = self.get_scoped_object()
-        form = self.form(org, request.POST)
-        if form.is_valid():
-            try:
-                org = actions.do_move_organization(org, new_parent=form.cleaned_data["parent"], actor=request.user)
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, "隶属关系已调整")
-                return redirect("orgs:detail", pk=org.pk)
-        return render(request, self.template, {"form": form, "org": org})
+    def perform(self, org, form):
+        return actions.do_move_organization(org, new_parent=form.cleaned_data["parent"], actor=self.request.user)
 
 
-class DissolveView(OrgScoped, View):
+class DissolveView(OrgFormView):
     perm = roles.ORG_DISSOLVE
-    template = "orgs/dissolve.html"
+    template_name = "orgs/dissolve.html"
+    form_class = DissolveForm
+    success_message = "党组织已撤销"
 
-    def get(self, request, pk):
-        return render(request, self.template, {"form": DissolveForm(), "org": self.get_scoped_object()})
-
-    def post(self, request, pk):
-        org = self.get_scoped_object()
-        form = DissolveForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.do_dissolve_organization(org, on=form.cleaned_data["dissolved_on"],
-                                                 reason=form.cleaned_data["dissolved_reason"], actor=request.user)
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, "党组织已撤销")
-                return redirect("orgs:detail", pk=org.pk)
-        return render(request, self.template, {"form": form, "org": org})
+    def perform(self, org, form):
+        return actions.do_dissolve_organization(org, on=form.cleaned_data["dissolved_on"],
+                                                reason=form.cleaned_data["dissolved_reason"], actor=self.request.user)
