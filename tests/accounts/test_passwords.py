@@ -22,6 +22,14 @@ REJECTED = [
     ("qwertyui", "至少 3 类"), ("11111111", "过于常见"), ("abcdefg1", "至少 3 类"), ("ABCDEFG!", "至少 3 类"),
     ("!!!!!!!!", "至少 3 类"), ("Aa1", "至少需要 8 个字符"), ("", "至少需要 8 个字符"), ("a" * 129, "不能超过 128"),
     ("Abcdefgh", "至少 3 类"), ("1234567a", "至少 3 类"), ("zaq12wsx", "至少 3 类"), ("abc12345", "至少 3 类"),
+    # Three or four classes, but on the list of common passwords (compared case-insensitively).
+    ("Passw0rd", "过于常见"), ("P@ssw0rd", "过于常见"), ("Qwerty123", "过于常见"), ("Password1", "过于常见"),
+    ("Password123", "过于常见"), ("Welcome1", "过于常见"), ("Iloveyou1", "过于常见"), ("Woaini1314", "过于常见"),
+    ("Admin123", "过于常见"), ("Monkey123", "过于常见"), ("Dragon123", "过于常见"), ("1Qaz@wsx", "过于常见"),
+    ("Aa123456", "过于常见"), ("Asdf1234", "过于常见"), ("Qazwsx123", "过于常见"), ("Letmein1", "过于常见"),
+    # Too short however varied; a 19-character password still needs three classes.
+    ("Aa1!Aa1", "至少需要 8 个字符"), ("Zz9#", "至少需要 8 个字符"), ("abcdefghijklmnopqrs", "至少 3 类"),
+    ("1234567890123456789", "至少 3 类"),
 ]
 
 
@@ -84,3 +92,83 @@ def test_policy_numbers_come_from_settings(settings, db):
     settings.PASSWORD_POLICY = {**settings.PASSWORD_POLICY, "min_length": 12}
     with pytest.raises(ValidationError, match="12"):
         password_validation.validate_password("Short-Pass1", User(username="x"))
+
+
+def test_the_policy_table_has_at_least_forty_cases():
+    assert len(ACCEPTED) + len(REJECTED) >= 40
+
+
+@pytest.mark.parametrize("username, password", [
+    ("zhangwei2026", "Zhangwei2026!"), ("secretary", "Secretary-1"), ("liuyang", "LiuYang#88"),
+])
+def test_passwords_close_to_the_username_are_refused(db, username, password):
+    with pytest.raises(ValidationError) as exc:
+        password_validation.validate_password(password, User(username=username))
+    assert "密码与账号信息过于相似" in exc.value.messages
+
+
+def test_a_128_character_password_is_used_whole(world):
+    password = ("Ab1!" + "x" * 60) * 2
+    assert len(password) == 128
+    actions.do_change_password(world.nobody, old_password=world.password, new_password=password)
+    world.nobody.refresh_from_db()
+    assert world.nobody.check_password(password)
+    assert not world.nobody.check_password(password[:127]) and not world.nobody.check_password(password[:72])
+
+
+def test_history_depth_follows_the_settings(world, settings):
+    settings.PASSWORD_POLICY = {**settings.PASSWORD_POLICY, "history": 2}
+    user = world.nobody
+    actions.do_change_password(user, old_password=None, new_password="Second-Pass-1")
+    actions.do_change_password(user, old_password=None, new_password="Third-Pass-1")
+    with pytest.raises(ValidationError):
+        actions.do_change_password(user, old_password=None, new_password="Second-Pass-1")
+    actions.do_change_password(user, old_password=None, new_password=world.password)  # 3rd most recent: allowed
+
+
+def test_only_the_last_five_hashes_are_kept(world):
+    for i in range(8):
+        actions.do_change_password(world.nobody, old_password=None, new_password=f"Kept-{i}-Password")
+    assert world.nobody.password_history.count() == 5
+    assert all(h.password.startswith("argon2$") for h in world.nobody.password_history.all())
+
+
+def test_a_refused_password_changes_nothing(world):
+    encoded, changed_at = world.nobody.password, world.nobody.password_changed_at
+    with pytest.raises(ValidationError) as exc:
+        actions.do_change_password(world.nobody, old_password=world.password, new_password="password")
+    assert "new_password" in exc.value.message_dict
+    world.nobody.refresh_from_db()
+    assert (world.nobody.password, world.nobody.password_changed_at) == (encoded, changed_at)
+    assert world.nobody.password_history.count() == 0
+
+
+def test_a_new_account_needs_a_policy_password(db):
+    with pytest.raises(ValidationError) as exc:
+        actions.do_create_account(username="weak", password="12345678")
+    assert "password" in exc.value.message_dict
+    assert not User.objects.filter(username="weak").exists()
+
+
+def test_account_names_are_unique_whatever_the_case(world):
+    with pytest.raises(ValidationError) as exc:
+        actions.do_create_account(username="SECRETARY", password="Unique-Pass-2026")
+    assert exc.value.message_dict["username"] == ["该账号已存在"]
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+
+@given(st.text(max_size=140))
+@hsettings(max_examples=400, deadline=None)
+def test_any_text_is_either_accepted_under_the_policy_or_refused_with_a_reason(text):
+    from dangjian.accounts.passwords import CLASSES
+
+    user = User(username="tester")
+    try:
+        password_validation.validate_password(text, user)
+    except ValidationError as exc:
+        assert exc.messages and all(any("\u4e00" <= c <= "\u9fff" for c in m) for m in exc.messages)
+        return
+    classes = sum(1 for _, rx in CLASSES if rx.search(text))
+    assert 8 <= len(text) <= 128 and (classes >= 3 or len(text) >= 20)
