@@ -101,3 +101,19 @@ def test_each_role_sees_exactly_its_scope_of_members(world, who, expected):
 ])
 def test_each_role_sees_exactly_its_scope_of_organisations(world, who, expected):
     assert set(Organization.objects.restrict(getattr(world, who), "org.view").values_list("code", flat=True)) == expected
+
+
+def test_a_member_of_a_dissolved_organisation_cannot_be_restored_to_normal(world):
+    import datetime as dt
+
+    from dangjian.orgs import actions as org_actions
+
+    for member in world.members["BR2"]:
+        actions.do_change_member_status(member, status="transferred_out", on=dt.date(2025, 1, 1), reason="转出",
+                                        actor=world.secretary2)
+    org_actions.do_dissolve_organization(world.br2, on=dt.date(2025, 2, 1), reason="撤销", actor=world.organizer)
+    with pytest.raises(ValidationError) as exc:
+        actions.do_change_member_status(world.members["BR2"][0], status="normal", on=dt.date(2025, 3, 1),
+                                        reason="误操作恢复", actor=world.organizer)
+    assert "已撤销" in exc.value.message_dict["status"][0]
+    assert Member.objects.get(pk=world.members["BR2"][0].pk).status == "transferred_out"

@@ -95,6 +95,7 @@ def _save(member: Member, **kwargs) -> None:
 @transaction.atomic
 def do_create_member(*, data: dict, org: Organization, actor) -> Member:
     require(actor, roles.MEMBER_ADD, org)
+    org = _locked_org(org)
     member = Member(org=org, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     _validate(member)
     _save(member, force_insert=True)
@@ -114,7 +115,7 @@ def do_update_member(member: Member, *, data: dict, actor, expected_version=None
         # Moving between organisations inside the editor's own scope (e.g. to a group's branch);
         # transfers between unrelated organisations go through the transfer workflow.
         require(actor, roles.MEMBER_CHANGE, org)
-        member.org = org
+        member.org = _locked_org(org)
     _validate(member)
     member.version += 1
     _save(member)
@@ -141,6 +142,8 @@ def do_change_member_status(member: Member, *, status: str, on: dt.date, reason:
         errors["status_changed_on"] = "变更日期不能早于入党日期"
     if not (reason or "").strip():
         errors["status_reason"] = "请填写变更原因"
+    if status == MemberStatus.NORMAL and not _locked_org(member.org).is_active:
+        errors["status"] = "所在党组织已撤销，不能恢复为正常状态，请先转入其他党组织"
     if errors:
         raise ValidationError(errors)
     before = _audit_snapshot(member)
@@ -164,6 +167,11 @@ def do_reveal_member(member: Member, *, actor, reason: str = "") -> dict:
     audit.record("member.reveal", actor=actor, obj=member, detail=(reason or "")[:500],
                  after={"fields": ["id_number", "phone", "address"]})
     return {"id_number": member.id_number, "phone": member.phone, "address": member.address}
+
+
+def _locked_org(org: Organization) -> Organization:
+    """Lock the organisation a member joins, so a dissolution cannot pass its "no members left" check meanwhile."""
+    return Organization.objects.select_for_update().get(pk=org.pk)
 
 
 def _locked(member: Member, actor, perm: str) -> Member:

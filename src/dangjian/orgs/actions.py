@@ -40,6 +40,9 @@ def _validate(org: Organization, exclude=None) -> None:
 
 @transaction.atomic
 def do_create_organization(*, parent: Organization | None, data: dict, actor) -> Organization:
+    # The tree lock first, as every structural change takes it: a move holding it rewrites the parent's path,
+    # so locking the parent row before it would deadlock against that move.
+    _lock_tree()
     if parent is None:
         require(actor, roles.ORG_ADD)
         if not any(a.scope == roles.Scope.ALL for a in actor.assignments_for(roles.ORG_ADD)):
@@ -50,7 +53,6 @@ def do_create_organization(*, parent: Organization | None, data: dict, actor) ->
     org = Organization(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     check_parent_type(org.org_type, parent)
     _validate(org)
-    _lock_tree()
     org = (Organization.objects.add_root(instance=org) if parent is None
            else Organization.objects.add_child(parent, instance=org))
     audit.record("org.create", actor=actor, obj=org, after=snapshot(org, AUDIT_FIELDS))
