@@ -10,6 +10,7 @@ from django.utils import timezone
 
 SESSION_AUTH_AT = "dangjian_auth_at"
 SESSION_SEEN_AT = "dangjian_seen_at"
+SEEN_AT_RESOLUTION = 60  # seconds; the idle timeout is measured to the minute
 EXEMPT_PREFIXES = ("/static/", "/accounts/logout/", "/accounts/password/")
 
 
@@ -41,7 +42,8 @@ class SessionPolicyMiddleware:
 
                 do_logout(request, reason="会话超时")
                 return redirect(f"{reverse('accounts:login')}?timeout=1")
-            request.session[SESSION_SEEN_AT] = now
+            if now - seen_at >= SEEN_AT_RESOLUTION:  # one session write a minute, not one per request
+                request.session[SESSION_SEEN_AT] = now
             if password_expired(user) and not request.path.startswith(EXEMPT_PREFIXES):
                 if request.path.startswith("/api/"):
                     logout(request)
