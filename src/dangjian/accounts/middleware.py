@@ -42,7 +42,7 @@ class SessionPolicyMiddleware:
 
                 do_logout(request, reason="会话超时")
                 return redirect(f"{reverse('accounts:login')}?timeout=1")
-            if now - seen_at >= SEEN_AT_RESOLUTION:  # one session write a minute, not one per request
+            if SESSION_SEEN_AT not in request.session or now - seen_at >= SEEN_AT_RESOLUTION:  # ≤ 1 write a minute
                 request.session[SESSION_SEEN_AT] = now
             if password_expired(user) and not request.path.startswith(EXEMPT_PREFIXES):
                 if request.path.startswith("/api/"):
