@@ -168,3 +168,90 @@ def test_unsafe_requests_without_a_csrf_token_are_refused(world, url):
     client.force_login(world.secretary)
     response = client.post(url.format(pk=world.members["BR1"][1].pk), {"status": "left"})
     assert response.status_code == 403
+
+
+# -- IDOR through ids in the body and in filters (B6, K6) -------------------------------------------------------
+
+def api_client(world, role):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(getattr(world, role))
+    return client
+
+
+def snapshot_state():
+    from dangjian.members.models import Member
+    from dangjian.orgs.models import Organization
+
+    return (sorted(Member.objects.values_list("id", "org_id", "version", "status")),
+            sorted(Organization.objects.values_list("id", "path", "version", "status")))
+
+
+def test_a_foreign_org_in_the_body_is_refused_and_writes_nothing(world):
+    from factories import member_data
+
+    api = api_client(world, "secretary")
+    before = snapshot_state()
+    body = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in member_data().items()}
+    for org in (world.br2, world.br3, world.sta):
+        response = api.post("/api/v1/members/", {**body, "org": org.pk}, format="json")
+        assert response.status_code == 400 and "org" in response.json(), response.content
+    own = world.members["BR1"][1]
+    response = api.patch(f"/api/v1/members/{own.pk}/", {"org": world.br3.pk}, format="json")
+    assert response.status_code == 400 and "org" in response.json()
+    assert snapshot_state() == before
+
+
+def test_moving_into_or_out_of_a_foreign_subtree_is_refused(world):
+    api = api_client(world, "committee_organizer")
+    before = snapshot_state()
+    response = api.post(f"/api/v1/organizations/{world.br2.pk}/move/", {"parent": world.stb.pk}, format="json")
+    assert response.status_code == 400 and "parent" in response.json()
+    response = api.post(f"/api/v1/organizations/{world.br3.pk}/move/", {"parent": world.sta.pk}, format="json")
+    assert response.status_code == 404
+    response = api.post("/api/v1/organizations/", {"parent": world.stb.pk, "code": "X1", "name": "x",
+                                                   "org_type": "branch"}, format="json")
+    assert response.status_code == 400 and "parent" in response.json()
+    assert snapshot_state() == before
+
+
+def test_the_html_forms_refuse_foreign_organisations_too(world, client):
+    from factories import member_data
+
+    client.force_login(world.secretary)
+    before = snapshot_state()
+    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in member_data().items()}
+    response = client.post("/members/new/", {**data, "org": world.br3.pk})
+    assert response.status_code in (200, 404)
+    client.force_login(world.committee_organizer)
+    response = client.post(f"/orgs/{world.br2.pk}/move/", {"parent": world.stb.pk})
+    assert response.status_code in (200, 404)
+    assert snapshot_state() == before
+
+
+@pytest.mark.parametrize("role", ["secretary", "secretary2", "committee_organizer", "member_user"])
+def test_filtering_by_a_foreign_org_id_returns_nothing_foreign(world, client, role):
+    from dangjian.members.models import Member
+
+    client.force_login(getattr(world, role))
+    visible = set(Member.objects.restrict(getattr(world, role), "member.view").values_list("id", flat=True))
+    for org in (world.br3, world.stb, world.city, world.dist):
+        response = client.get(f"/api/v1/members/?org={org.pk}&status=")
+        assert response.status_code == 200
+        assert {row["id"] for row in response.json()["results"]} <= visible
+        response = client.get(f"/api/v1/organizations/?parent={org.pk}")
+        codes = {row["code"] for row in response.json()["results"]}
+        assert codes <= ORG_VIEW[role]
+
+
+def test_unknown_and_foreign_ids_answer_alike(world, client):
+    """An id outside the scope and an id that does not exist both answer 404: existence is not disclosed."""
+    client.force_login(world.secretary)
+    foreign, missing = world.members["BR3"][0].pk, 10 ** 9
+    for template in ("/members/{}/", "/api/v1/members/{}/", "/members/{}/edit/"):
+        a, b = client.get(template.format(foreign)), client.get(template.format(missing))
+        assert a.status_code == b.status_code == 404
+    a = client.post(f"/api/v1/members/{foreign}/reveal/", {}, content_type="application/json")
+    b = client.post(f"/api/v1/members/{missing}/reveal/", {}, content_type="application/json")
+    assert a.status_code == b.status_code == 404 and a.json() == b.json()
