@@ -73,9 +73,6 @@ def test_the_edit_form_of_a_member_outside_the_scope_is_not_found(world, client,
     assert response.status_code == 404 and member.id_number not in response.content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="UI gap, reported: GET /members/<pk>/edit/ pre-fills the full 身份证号 and "
-                                       "phone without a member.reveal audit record; the form should show masks and "
-                                       "take a new value, or its opening should be an audited reveal")
 def test_opening_the_edit_form_does_not_bypass_the_audited_reveal(world, client):
     member = world.members["BR1"][1]
     client.force_login(world.secretary)

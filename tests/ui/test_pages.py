@@ -141,3 +141,17 @@ def test_security_headers_are_set(secretary):
     assert response["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["Cache-Control"] == "no-store"
+
+
+def test_editing_without_retyping_sensitive_fields_keeps_them(secretary, world):
+    member = world.members["BR1"][1]
+    page = secretary.get(f"/members/{member.pk}/edit/").content.decode()
+    assert member.masked_id_number in page and member.id_number not in page
+    data = {"name": "新名字", "gender": member.gender, "ethnicity": member.ethnicity, "id_number": "", "phone": "",
+            "address": "", "birth_date": member.birth_date.isoformat(), "occupation_category": member.occupation_category,
+            "joined_on": member.joined_on.isoformat(), "converted_on": member.converted_on.isoformat(),
+            "category": member.category, "org": member.org_id, "degree": member.degree, "version": member.version}
+    assert secretary.post(f"/members/{member.pk}/edit/", data).status_code == 302
+    saved = Member.objects.get(pk=member.pk)
+    assert (saved.name, saved.id_number, saved.phone, saved.address) == ("新名字", member.id_number, member.phone,
+                                                                          member.address)

@@ -5,6 +5,9 @@ from .models import Member
 from .choices import MemberStatus
 
 
+SENSITIVE_FIELDS = ("id_number", "phone", "address")
+
+
 class MemberForm(BootstrapFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -30,6 +33,20 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["birth_date"].help_text = "可不填，将按公民身份号码自动填写"
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            # Editing never shows the stored sensitive values (that is an audited reveal): the mask is a
+            # placeholder, and a field left blank keeps what is stored.
+            for name in SENSITIVE_FIELDS:
+                field = self.fields[name]
+                field.required = False
+                field.widget.attrs["placeholder"] = getattr(self.instance, f"masked_{name}") or ""
+                field.help_text = "不修改请留空"
+                self.initial[name] = ""
+
+    def changed_sensitive_data(self, cleaned: dict) -> dict:
+        """The cleaned data without the sensitive fields left blank on an edit."""
+        if not self.instance.pk:
+            return cleaned
+        return {k: v for k, v in cleaned.items() if not (k in SENSITIVE_FIELDS and not v)}
 
     def _post_clean(self):
         """Model validation runs in the action, in one place, with every field checked together."""

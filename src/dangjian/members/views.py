@@ -93,7 +93,7 @@ class EditView(MemberFormView):
         return MemberForm(data, instance=Member.objects.get(pk=member.pk), orgs=self.editable_orgs(self.perm))
 
     def perform(self, member, form):
-        data = {k: form.cleaned_data.get(k) for k in FORM_FIELDS if k != "version"}
+        data = form.changed_sensitive_data({k: form.cleaned_data.get(k) for k in FORM_FIELDS if k != "version"})
         return actions.do_update_member(member, data=data, org=form.cleaned_data["org"], actor=self.request.user,
                                         expected_version=form.cleaned_data.get("version"))
 
