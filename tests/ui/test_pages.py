@@ -155,3 +155,10 @@ def test_editing_without_retyping_sensitive_fields_keeps_them(secretary, world):
     saved = Member.objects.get(pk=member.pk)
     assert (saved.name, saved.id_number, saved.phone, saved.address) == ("新名字", member.id_number, member.phone,
                                                                           member.address)
+
+
+def test_member_list_filters_by_organisation_subtree(client, world):
+    client.force_login(world.organizer)
+    body = client.get(f"/members/?org={world.sta.pk}").content.decode()
+    assert all(m.name in body for b in ("BR1", "BR2") for m in world.members[b])
+    assert not any(f">{m.name}<" in body for m in world.members["BR3"])
