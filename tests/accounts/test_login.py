@@ -162,3 +162,14 @@ def test_unknown_accounts_cost_a_password_hash_too(world, monkeypatch):
     monkeypatch.setattr(module, "check_password", lambda *a, **k: calls.append(1) or original(*a, **k))
     actions.authenticate_password("ghost", "whatever")
     assert calls == [1]
+
+
+def test_a_disabled_account_costs_a_password_hash_too(world, monkeypatch):
+    from django.contrib.auth import base_user
+
+    calls = []
+    original = base_user.check_password
+    monkeypatch.setattr(base_user, "check_password", lambda *a, **k: calls.append(1) or original(*a, **k))
+    User.objects.filter(pk=world.secretary.pk).update(is_active=False)
+    assert actions.authenticate_password("secretary", world.password) is None
+    assert calls == [1]

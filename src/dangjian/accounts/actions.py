@@ -44,7 +44,9 @@ def authenticate_password(username: str, password: str) -> User | None:
             check_password(password or "", _DUMMY_HASH)
             audit.record("auth.login", actor=user, obj=user, result="denied", detail="账号锁定期间尝试登录")
             return None
-        if not user.is_active or not user.check_password(password or ""):
+        # Always hash, so a disabled account answers in the same time as any other.
+        password_ok = user.check_password(password or "")
+        if not user.is_active or not password_ok:
             user.failed_logins += 1
             detail = "密码错误" if user.is_active else "账号已停用"
             fields = ["failed_logins"]
