@@ -17,7 +17,7 @@ from dangjian.orgs.models import Organization
 
 
 @pytest.fixture
-def chain(world):
+def chain(world, as_database_superuser):
     for i in range(4):
         member_actions.do_create_member(data=member_data(), org=world.br1, actor=world.secretary)
     assert audit.verify().ok

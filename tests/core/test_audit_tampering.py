@@ -23,7 +23,7 @@ def raw(sql, params=()):
 
 
 @pytest.fixture
-def chain(world):
+def chain(world, as_database_superuser):
     """A chain of varied records: log-ins, member and org changes, a role grant."""
     account_actions.authenticate_password("secretary", "wrong")
     account_actions.authenticate_password("secretary", world.password)
