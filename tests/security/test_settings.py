@@ -73,3 +73,21 @@ def test_debug_is_off_unless_asked_for():
     from dangjian.config import settings as module
 
     assert module.DEBUG is False
+
+
+def test_the_data_key_comes_from_the_environment_and_no_key_file_is_written(tmp_path):
+    code = ("django.setup()\nfrom dangjian.core import crypto\np = crypto.provider()\n"
+            "t = p.encrypt('110101199001011234', 'member.id_number')\n"
+            "print(p.ring.current, t.split(':')[1], p.decrypt(t, 'member.id_number'))")
+    result = run_settings(tmp_path, code, DANGJIAN_ENV="production", DANGJIAN_SECRET_KEY=GOOD_SECRET,
+                          DANGJIAN_DATA_KEY="0123456789abcdef" * 2)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["env", "env", "110101199001011234"]
+    assert not (tmp_path / "keys.json").exists()
+
+
+def test_production_without_any_data_key_refuses_to_encrypt(tmp_path):
+    code = "django.setup()\nfrom dangjian.core import crypto\ncrypto.provider()"
+    result = run_settings(tmp_path, code, DANGJIAN_ENV="production", DANGJIAN_SECRET_KEY=GOOD_SECRET)
+    assert result.returncode != 0 and "生产环境缺少数据加密密钥" in result.stderr
+    assert not (tmp_path / "keys.json").exists()
