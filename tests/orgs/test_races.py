@@ -132,3 +132,23 @@ def test_a_member_cannot_be_added_to_an_organisation_being_dissolved(world, monk
     br2 = Organization.objects.get(code="BR2")
     active_members = Member.objects.filter(org=br2, status=MemberStatus.NORMAL).count()
     assert (br2.status == "dissolved") == (active_members == 0)
+
+
+def test_two_organisations_renamed_to_the_same_code_at_once_get_a_chinese_refusal_not_an_error(world, monkeypatch):
+    from dangjian.orgs import actions as module
+
+    original = module._validate
+
+    def slow_validate(org, exclude=None):  # both pass the uniqueness check before either writes
+        original(org, exclude)
+        time.sleep(0.4)
+
+    monkeypatch.setattr(module, "_validate", slow_validate)
+    outcomes = run_together(
+        lambda: actions.do_update_organization(world.br1, data={"code": "SAME"}, actor=world.organizer),
+        lambda: actions.do_update_organization(world.br2, data={"code": "SAME"}, actor=world.organizer),
+    )
+    assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"], outcomes
+    refused = next(value for kind, value in outcomes if kind == "refused")
+    assert "code" in refused.message_dict
+    assert Organization.objects.filter(code="SAME").count() == 1

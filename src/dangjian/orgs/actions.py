@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from dangjian.accounts import roles
 from dangjian.core import audit
@@ -31,6 +31,18 @@ def _lock_tree() -> None:
     # SQLite: transactions are IMMEDIATE, so writers are already serialised.
 
 
+CODE_TAKEN = "该组织代码已被其他党组织使用"
+
+
+def _saving(write):
+    """Run a write; a concurrent writer that took the same code first is a Chinese refusal, not a 500."""
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        raise ValidationError({"code": [CODE_TAKEN]}) from None
+
+
 def _validate(org: Organization, exclude=None) -> None:
     try:
         org.full_clean(exclude=["path", "depth", "numchild", *(exclude or [])])
@@ -53,8 +65,8 @@ def do_create_organization(*, parent: Organization | None, data: dict, actor) ->
     org = Organization(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     check_parent_type(org.org_type, parent)
     _validate(org)
-    org = (Organization.objects.add_root(instance=org) if parent is None
-           else Organization.objects.add_child(parent, instance=org))
+    org = _saving(lambda: Organization.objects.add_root(instance=org) if parent is None
+                  else Organization.objects.add_child(parent, instance=org))
     audit.record("org.create", actor=actor, obj=org, after=snapshot(org, AUDIT_FIELDS))
     return org
 
@@ -77,7 +89,7 @@ def do_update_organization(org: Organization, *, data: dict, actor, expected_ver
             raise ValidationError({"org_type": f"现有下级组织不能设在{OrgType(org.org_type).label}之下"})
     _validate(org)
     org.version += 1
-    org.save()
+    _saving(org.save)
     old, new = changed(before, snapshot(org, AUDIT_FIELDS))
     audit.record("org.update", actor=actor, obj=org, before=old, after=new)
     return org
