@@ -255,3 +255,97 @@ def test_unknown_and_foreign_ids_answer_alike(world, client):
     a = client.post(f"/api/v1/members/{foreign}/reveal/", {}, content_type="application/json")
     b = client.post(f"/api/v1/members/{missing}/reveal/", {}, content_type="application/json")
     assert a.status_code == b.status_code == 404 and a.json() == b.json()
+
+
+# -- the matrix generated from the URLconf: every detail route, every role, every object --------------------------
+# The oracle is written by hand from the role table (accounts.roles) and the fixture tree; the routes and the
+# permission each one needs are read from the views, so a new detail route joins the matrix by itself.
+
+BR1_SUBTREE, STA_SUBTREE = {"BR1", "BR1G1"}, {"STA", "BR1", "BR1G1", "BR2"}
+DIST_SUBTREE = STA_SUBTREE | {"DIST", "STB", "BR3"}
+ORG_ORACLE = {  # role -> permission -> organisation codes
+    "secretary": {"org.view": BR1_SUBTREE, "org.change": BR1_SUBTREE},
+    "officer": {"org.view": BR1_SUBTREE, "org.change": BR1_SUBTREE},
+    "secretary2": {"org.view": {"BR2"}, "org.change": {"BR2"}},
+    "committee_organizer": {p: STA_SUBTREE for p in ("org.view", "org.change", "org.add", "org.move", "org.dissolve")},
+    "organizer": {p: DIST_SUBTREE for p in ("org.view", "org.change", "org.add", "org.move", "org.dissolve")},
+    "member_user": {"org.view": {"BR1"}},
+    "secadmin": {"org.view": set(ORG_CODES)},
+}
+MEMBER_ORACLE = {  # role -> permission -> member keys (branch codes, or SELF for the member_user's own record)
+    role: {p: MEMBER_SCOPE[role] | ({"SELF"} if "BR1" in MEMBER_SCOPE[role] else set())
+           for p in ("member.view", "member.change", "member.reveal")}
+    for role in ("secretary", "officer", "secretary2", "committee_organizer", "organizer")
+}
+MEMBER_ORACLE["member_user"] = {"member.view": {"SELF"}, "member.reveal": {"SELF"}}
+
+
+def detail_routes():
+    """(url template, method, model, permission) for every route that takes an object id."""
+    from dangjian.members.models import Member
+    from dangjian.orgs.models import Organization
+
+    out = []
+    for full, pattern in walk_routes(get_resolver().url_patterns):
+        if "pk" not in str(pattern.pattern):
+            continue
+        callback = pattern.callback
+        cls = view_class(callback)
+        template = "/" + full.replace("<int:pk>", "{pk}").replace("(?P<pk>[^/.]+)", "{pk}").replace("^", "").replace("$", "")
+        if "(?P<format>" in template or "\\." in template:
+            continue
+        model = getattr(cls, "scoped_model", None)
+        assert model in (Member, Organization), f"{template}: detail route without a scoped model"
+        if getattr(callback, "actions", None):  # DRF viewset route
+            for method, action in callback.actions.items():
+                perm = cls.scope_perms.get(action, cls.default_perm)
+                out.append((template, method, model, perm))
+        else:
+            for method in ("get", "post"):
+                if hasattr(cls, method) and method in cls.http_method_names:
+                    out.append((template, method, model, cls.perm))
+    return out
+
+
+def walk_routes(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk_routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def test_the_generated_matrix_covers_every_detail_route():
+    templates = {t for t, *_ in detail_routes()}
+    assert {"/members/{pk}/", "/orgs/{pk}/", "/api/v1/members/{pk}/", "/api/v1/organizations/{pk}/move/"} <= templates
+    assert len(templates) >= 14
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_detail_route_answers_by_scope_for_every_object(world, role):
+    from dangjian.members.models import Member
+    from dangjian.orgs.models import Organization
+
+    from django.test import Client
+
+    client_for_role = Client()
+    client_for_role.force_login(getattr(world, role))
+    targets = {Member: member_targets(world), Organization: {c: Organization.objects.get(code=c) for c in ORG_CODES}}
+    oracle = {Member: MEMBER_ORACLE, Organization: ORG_ORACLE}
+    mismatches, cells = [], 0
+    for template, method, model, perm in detail_routes():
+        allowed_keys = oracle[model].get(role, {}).get(perm, set())
+        for key, obj in targets[model].items():
+            url = template.format(pk=obj.pk)
+            if method in ("get",):
+                status = client_for_role.get(url).status_code
+                ok = status == 200 if key in allowed_keys else status == 404
+            else:  # an empty unsafe request: in scope it is read and validated (never 404), outside it is 404
+                status = (getattr(client_for_role, method)(url, {}, content_type="application/json") if "/api/" in url
+                          else getattr(client_for_role, method)(url, {})).status_code
+                ok = (status != 404 and status < 500) if key in allowed_keys else status == 404
+            cells += 1
+            if not ok:
+                mismatches.append((method.upper(), url, key, perm, status, key in allowed_keys))
+    assert mismatches == []
+    assert cells >= 100
