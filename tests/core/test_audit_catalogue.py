@@ -265,3 +265,13 @@ def test_a_failed_login_whose_audit_record_cannot_be_stored_leaves_the_counter_a
         account_actions.authenticate_password("secretary", "wrong")
     monkeypatch.undo()
     assert User.objects.get(pk=world.secretary.pk).failed_logins == 0
+
+
+def test_an_organisation_contact_phone_is_masked_in_the_log(world):
+    org = org_actions.do_create_organization(parent=world.br2, data={"code": "G7", "name": "第七党小组", "org_type": "group",
+                                                                     "contact_phone": "13712340000"}, actor=world.organizer)
+    org_actions.do_update_organization(org, data={"contact_phone": "13812349999"}, actor=world.organizer)
+    texts = [str(r.before) + str(r.after) for r in AuditRecord.objects.filter(action__startswith="org.")]
+    assert not any("13712340000" in t or "13812349999" in t for t in texts)
+    update = AuditRecord.objects.get(action="org.update", object_id=str(org.pk))
+    assert update.before == {"contact_phone": "137****0000"} and update.after == {"contact_phone": "138****9999"}

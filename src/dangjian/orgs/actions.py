@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from dangjian.accounts import roles
 from dangjian.core import audit
 from dangjian.core.actions import check_version, require, snapshot, changed
+from dangjian.core.masking import mask_phone
 
 from .choices import OrgStatus, OrgType
 from .models import Organization
@@ -20,6 +21,7 @@ EDITABLE_FIELDS = [
     "contact_phone", "sort_order",
 ]
 AUDIT_FIELDS = EDITABLE_FIELDS + ["status", "dissolved_on", "dissolved_reason", "path"]
+AUDIT_MASKS = {"contact_phone": mask_phone}  # a contact's phone is personal data: masked in the log
 TREE_LOCK_KEY = 0x64_6A_74_72  # "djtr": serialises structural changes of the tree
 
 
@@ -67,7 +69,7 @@ def do_create_organization(*, parent: Organization | None, data: dict, actor) ->
     _validate(org)
     org = _saving(lambda: Organization.objects.add_root(instance=org) if parent is None
                   else Organization.objects.add_child(parent, instance=org))
-    audit.record("org.create", actor=actor, obj=org, after=snapshot(org, AUDIT_FIELDS))
+    audit.record("org.create", actor=actor, obj=org, after=snapshot(org, AUDIT_FIELDS, AUDIT_MASKS))
     return org
 
 
@@ -76,7 +78,7 @@ def do_update_organization(org: Organization, *, data: dict, actor, expected_ver
     require(actor, roles.ORG_CHANGE, org)
     org = Organization.objects.select_for_update().get(pk=org.pk)
     check_version(org, expected_version)
-    before = snapshot(org, AUDIT_FIELDS)
+    before = snapshot(org, AUDIT_FIELDS, AUDIT_MASKS)
     for key, value in data.items():
         if key in EDITABLE_FIELDS:
             setattr(org, key, value)
@@ -90,7 +92,7 @@ def do_update_organization(org: Organization, *, data: dict, actor, expected_ver
     _validate(org)
     org.version += 1
     _saving(org.save)
-    old, new = changed(before, snapshot(org, AUDIT_FIELDS))
+    old, new = changed(before, snapshot(org, AUDIT_FIELDS, AUDIT_MASKS))
     audit.record("org.update", actor=actor, obj=org, before=old, after=new)
     return org
 
@@ -140,12 +142,12 @@ def do_dissolve_organization(org: Organization, *, on: dt.date, reason: str, act
         errors["__all__"] = "该组织还有党员，请先转出党员组织关系后再撤销"
     if errors:
         raise ValidationError(errors)
-    before = snapshot(org, AUDIT_FIELDS)
+    before = snapshot(org, AUDIT_FIELDS, AUDIT_MASKS)
     org.status = OrgStatus.DISSOLVED
     org.dissolved_on = on
     org.dissolved_reason = reason.strip()
     org.version += 1
     org.save()
-    old, new = changed(before, snapshot(org, AUDIT_FIELDS))
+    old, new = changed(before, snapshot(org, AUDIT_FIELDS, AUDIT_MASKS))
     audit.record("org.dissolve", actor=actor, obj=org, before=old, after=new)
     return org
