@@ -7,7 +7,7 @@ import datetime as dt
 import random
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from dangjian.accounts import actions as account_actions
 from dangjian.core import audit
@@ -61,7 +61,7 @@ COLUMN_EDITS = {
 def test_changing_any_column_of_any_record_is_detected_at_that_record(chain, column):
     for index in (0, len(chain) // 2, len(chain) - 1):
         rec = chain[index]
-        original = getattr(rec, column if column != "actor_id" else "actor_id")
+        original = getattr(rec, column)
         raw(f"UPDATE core_auditrecord SET {column} = %s WHERE id = %s", [COLUMN_EDITS[column](rec), rec.id])
         result = audit.verify()
         assert not result.ok and result.first_bad_seq == rec.seq, (column, index, result)
@@ -86,7 +86,7 @@ def test_a_hundred_random_tamperings_are_all_detected_with_their_position(chain)
     detected = 0
     for trial in range(100):
         kind = kinds[trial % 4]
-        sid = transaction_savepoint()
+        sid = transaction.savepoint()
         records = list(AuditRecord.objects.order_by("seq"))
         i = rng.randrange(0, len(records) - 1)
         rec = records[i]
@@ -112,21 +112,9 @@ def test_a_hundred_random_tamperings_are_all_detected_with_their_position(chain)
         result = audit.verify()
         assert not result.ok and result.first_bad_seq == expected, (trial, kind, result)
         detected += 1
-        transaction_rollback(sid)
+        transaction.savepoint_rollback(sid)
         assert audit.verify().ok
     assert detected == 100
-
-
-def transaction_savepoint():
-    from django.db import transaction
-
-    return transaction.savepoint()
-
-
-def transaction_rollback(sid):
-    from django.db import transaction
-
-    transaction.savepoint_rollback(sid)
 
 
 def test_deleting_the_tail_and_leaving_the_head_is_detected(chain):
