@@ -39,6 +39,10 @@ class ScopedViewMixin(LoginRequiredMixin):
     def get_queryset(self):
         return self.scoped()
 
+    def can(self, perm: str, obj) -> bool:
+        """Whether `obj` lies in the user's scope for `perm` (decides which buttons a page shows)."""
+        return self.scoped(perm).filter(pk=obj.pk).exists()
+
     def get_scoped_object(self, perm: str | None = None, **lookup):
         return get_object_or_404(self.scoped(perm), **(lookup or {"pk": self.kwargs["pk"]}))
 

@@ -19,9 +19,6 @@ class MemberScoped(ScopedViewMixin):
     scoped_model = Member
     perm = roles.MEMBER_VIEW
 
-    def can(self, perm, member) -> bool:
-        return self.scoped(perm).filter(pk=member.pk).exists()
-
     def editable_orgs(self, perm):
         return (Organization.objects.restrict(self.request.user, perm)
                 .filter(status="active").exclude(org_type="group").order_by("path"))

@@ -19,9 +19,6 @@ class OrgScoped(ScopedViewMixin):
     scoped_model = Organization
     perm = roles.ORG_VIEW
 
-    def can(self, perm, org) -> bool:
-        return self.scoped(perm).filter(pk=org.pk).exists()
-
 
 class TreeView(OrgScoped, TemplateView):
     """The tree browser: roots first; each level is fetched on demand (ChildrenView)."""
