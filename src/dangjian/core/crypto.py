@@ -124,9 +124,6 @@ class SoftwareProvider:
         except Exception as exc:  # InvalidTag: the stored value was tampered with
             raise DecryptionError("密文完整性校验失败") from exc
 
-    def key_id_of(self, ciphertext: str) -> str:
-        return ciphertext.split(":", 2)[1]
-
     def blind_index(self, value: str, context: str) -> str:
         return hmac_sm3(self.ring.index_key, f"{context}\x1f{value}".encode()).hex()
 

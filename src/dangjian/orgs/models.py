@@ -59,6 +59,3 @@ class Organization(MP_Node, TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == OrgStatus.ACTIVE
-
-    def subtree_q(self, prefix: str = "") -> Q:
-        return Q(**{f"{prefix}path__startswith": self.path})
