@@ -57,10 +57,13 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "treebeard",
+    "django_tasks",
+    "django_tasks_db",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.exchange",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +187,26 @@ if PRODUCTION:
     ]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Background jobs: a queue in the database, worked by `dangjian worker` (started by `dangjian serve`/`demo`).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DANGJIAN_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# Spreadsheet import: hostile or oversized files are refused before a cell is read.
+IMPORT_MAX_ROWS = _int_env("DANGJIAN_IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_MB = _int_env("DANGJIAN_IMPORT_MAX_MB", 50)
+IMPORT_MAX_UNZIPPED_MB = _int_env("DANGJIAN_IMPORT_MAX_UNZIPPED_MB", 500)
+IMPORT_MAX_ZIP_RATIO = _int_env("DANGJIAN_IMPORT_MAX_ZIP_RATIO", 100)
+IMPORT_CHUNK_ROWS = _int_env("DANGJIAN_IMPORT_CHUNK_ROWS", 1000)
+# Uploaded files and staged rows are kept (encrypted) this long, then purged.
+IMPORT_RETENTION_HOURS = _int_env("DANGJIAN_IMPORT_RETENTION_HOURS", 24)
+IMPORT_DIR = DATA_DIR / "imports"
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_MB * 1024 * 1024  # uploads stay in memory: no plaintext temp file
+
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 LANGUAGE_CODE = "zh-hans"

@@ -124,6 +124,31 @@ class SoftwareProvider:
         except Exception as exc:  # InvalidTag: the stored value was tampered with
             raise DecryptionError("密文完整性校验失败") from exc
 
+    def encrypt_bytes(self, data: bytes, context: str) -> bytes:
+        """A whole file (an upload waiting for import): key id, nonce, ciphertext and tag in one blob."""
+        key_id = self.ring.current
+        nonce = os.urandom(NONCE_BYTES)
+        encryptor = Cipher(algorithms.SM4(self.ring.data_keys[key_id]), modes.GCM(nonce)).encryptor()
+        encryptor.authenticate_additional_data(context.encode())
+        body = encryptor.update(data) + encryptor.finalize()
+        return f"{CIPHERTEXT_PREFIX}:{key_id}:".encode() + nonce + body + encryptor.tag
+
+    def decrypt_bytes(self, blob: bytes, context: str) -> bytes:
+        try:
+            prefix, key_id, raw = blob.split(b":", 2)
+            key = self.ring.data_keys[key_id.decode()]
+        except (ValueError, KeyError, UnicodeDecodeError) as exc:
+            raise DecryptionError("密文格式错误或密钥不存在") from exc
+        if prefix != CIPHERTEXT_PREFIX.encode() or len(raw) < NONCE_BYTES + TAG_BYTES:
+            raise DecryptionError("密文格式错误")
+        nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+        decryptor.authenticate_additional_data(context.encode())
+        try:
+            return decryptor.update(body) + decryptor.finalize()
+        except Exception as exc:
+            raise DecryptionError("密文完整性校验失败") from exc
+
     def blind_index(self, value: str, context: str) -> str:
         return hmac_sm3(self.ring.index_key, f"{context}\x1f{value}".encode()).hex()
 

@@ -22,7 +22,7 @@ from .search import id_number_index, name_initials
 
 EDITABLE_FIELDS = [
     "name", "gender", "ethnicity", "id_number", "birth_date", "native_place", "education", "degree",
-    "occupation_category", "work_unit_and_post", "joined_on", "converted_on", "category", "phone", "address",
+    "occupation_category", "work_unit_and_post", "applied_on", "activist_on", "development_target_on", "joined_on", "converted_on", "category", "phone", "address",
     "is_mobile", "lost_contact",
 ]
 AUDIT_FIELDS = EDITABLE_FIELDS + ["org", "status", "status_changed_on", "status_reason"]
@@ -48,13 +48,26 @@ def _fill_from_id_number(member: Member) -> None:
     member.gender = member.gender or (Gender.MALE if facts.is_male else Gender.FEMALE)
 
 
-def _validate(member: Member) -> None:
+MEMBER_ORG_TYPES = ("branch", "joint_branch", "temporary_branch", "general_branch", "committee", "working_committee")
+DUPLICATE_ID = "该公民身份号码已登记在党员档案中，不能重复录入"
+
+
+def validate_member(member: Member, *, check_unique: bool = True) -> None:
+    """Every rule a member record must satisfy, all reported at once (field → Chinese reasons).
+
+    The one validation path for the form, the API and the importer. The importer checks uniqueness of
+    the 身份证号 for a whole batch in one query and passes `check_unique=False`; it also hands in
+    organisations it has already loaded, so the foreign key is not looked up again per row.
+    """
     errors = {}
     if member.id_number:
         member.id_number = member.id_number.strip().upper()
     _fill_from_id_number(member)
+    exclude = ["id_number_index", "name_initials", "user"]
+    if member.org_id and Member.org.is_cached(member):
+        exclude.append("org")  # a loaded organisation exists; validate its state below
     try:
-        member.full_clean(exclude=["id_number_index", "name_initials", "user"], validate_unique=False)
+        member.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
@@ -67,13 +80,14 @@ def _validate(member: Member) -> None:
             errors["org"] = ["所选党组织已撤销"]
         elif member.org.org_type == "group":
             errors["org"] = ["党员应编入党支部，不能直接编入党小组"]
-        elif member.org.org_type not in ("branch", "joint_branch", "temporary_branch", "general_branch", "committee", "working_committee"):
+        elif member.org.org_type not in MEMBER_ORG_TYPES:
             errors["org"] = ["所选党组织不能直接管理党员"]
     if member.id_number and "id_number" not in errors:
         member.id_number_index = id_number_index(member.id_number)
-        clash = Member.objects.filter(id_number_index=member.id_number_index).exclude(pk=member.pk)
-        if clash.exists():
-            errors["id_number"] = ["该公民身份号码已登记在党员档案中，不能重复录入"]
+        if check_unique:
+            clash = Member.objects.filter(id_number_index=member.id_number_index).exclude(pk=member.pk)
+            if clash.exists():
+                errors["id_number"] = [DUPLICATE_ID]
     if "id_number" in errors:
         # A blank birth date or gender is filled from the number once it is corrected; say so only once.
         for field in DERIVED_FROM_ID:
@@ -89,7 +103,7 @@ def _save(member: Member, **kwargs) -> None:
         with transaction.atomic():
             member.save(**kwargs)
     except IntegrityError:  # a concurrent insert of the same 身份证号 (blind-index unique constraint)
-        raise ValidationError({"id_number": ["该公民身份号码已登记在党员档案中，不能重复录入"]}) from None
+        raise ValidationError({"id_number": [DUPLICATE_ID]}) from None
 
 
 @transaction.atomic
@@ -97,7 +111,7 @@ def do_create_member(*, data: dict, org: Organization, actor) -> Member:
     require(actor, roles.MEMBER_ADD, org)
     org = _locked_org(org)
     member = Member(org=org, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
-    _validate(member)
+    validate_member(member)
     _save(member, force_insert=True)
     audit.record("member.create", actor=actor, obj=member, after=_audit_snapshot(member))
     return member
@@ -116,7 +130,7 @@ def do_update_member(member: Member, *, data: dict, actor, expected_version=None
         # transfers between unrelated organisations go through the transfer workflow.
         require(actor, roles.MEMBER_CHANGE, org)
         member.org = _locked_org(org)
-    _validate(member)
+    validate_member(member)
     member.version += 1
     _save(member)
     old, new = changed(before, _audit_snapshot(member))

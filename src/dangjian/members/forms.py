@@ -14,13 +14,15 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Member
         fields = ["name", "gender", "ethnicity", "id_number", "birth_date", "native_place", "education", "degree",
-                  "occupation_category", "work_unit_and_post", "joined_on", "converted_on", "category", "org",
+                  "occupation_category", "work_unit_and_post", "applied_on", "activist_on", "development_target_on",
+                  "joined_on", "converted_on", "category", "org",
                   "phone", "address", "is_mobile", "lost_contact"]
         widgets = {
             "id_number": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 18}),
             "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
             "address": forms.TextInput(attrs={"autocomplete": "off"}),
-            "birth_date": DateInput, "joined_on": DateInput, "converted_on": DateInput,
+            "birth_date": DateInput, "applied_on": DateInput, "activist_on": DateInput,
+            "development_target_on": DateInput, "joined_on": DateInput, "converted_on": DateInput,
         }
 
     def __init__(self, *args, orgs=None, **kwargs):

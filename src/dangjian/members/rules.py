@@ -52,7 +52,30 @@ def check_member(member) -> None:
             errors["converted_on"] = "转正日期应晚于入党日期"
         elif member.converted_on > today:
             errors["converted_on"] = "转正日期不能晚于今天"
+    _check_stage_order(member, errors)
     if member.birth_date and member.birth_date > today:
         errors.setdefault("birth_date", "出生日期不能晚于今天")
     if errors:
         raise ValidationError(errors)
+
+
+# The recruitment stages in the order the regulations require them (发展党员工作细则): each date, when
+# given, must not precede the one before it.
+STAGE_DATES = ("applied_on", "activist_on", "development_target_on", "joined_on", "converted_on")
+
+
+def _check_stage_order(member, errors: dict) -> None:
+    from .models import Member
+
+    label = {name: Member._meta.get_field(name).verbose_name for name in STAGE_DATES}
+    today = dt.date.today()
+    previous = None
+    for name in STAGE_DATES:
+        day = getattr(member, name)
+        if day is None:
+            continue
+        if name not in ("joined_on", "converted_on") and day > today:
+            errors.setdefault(name, f"{label[name]}不能晚于今天")
+        if previous is not None and day < getattr(member, previous) and name not in errors:
+            errors[name] = f"{label[name]}不能早于{label[previous]}"
+        previous = name

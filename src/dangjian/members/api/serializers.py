@@ -4,7 +4,8 @@ from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 
 READ_FIELDS = ["id", "name", "gender", "ethnicity", "id_number", "birth_date", "native_place", "education", "degree",
-               "occupation_category", "work_unit_and_post", "joined_on", "converted_on", "category", "org", "org_name",
+               "occupation_category", "work_unit_and_post", "applied_on", "activist_on", "development_target_on",
+               "joined_on", "converted_on", "category", "org", "org_name",
                "phone", "address", "is_mobile", "lost_contact", "status", "status_changed_on", "status_reason",
                "version"]
 
@@ -33,7 +34,8 @@ class MemberWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = ["name", "gender", "ethnicity", "id_number", "birth_date", "native_place", "education", "degree",
-                  "occupation_category", "work_unit_and_post", "joined_on", "converted_on", "category", "org",
+                  "occupation_category", "work_unit_and_post", "applied_on", "activist_on", "development_target_on",
+                  "joined_on", "converted_on", "category", "org",
                   "phone", "address", "is_mobile", "lost_contact", "version"]
         # Filled from the 公民身份号码 when left out.
         extra_kwargs = {"birth_date": {"required": False}, "gender": {"required": False}}
