@@ -26,8 +26,14 @@ class CellError(ValueError):
     """A cell that cannot be read; the message is shown to the person who filled it in."""
 
 
+# Full-width digits, Latin letters and the ideographic space become ASCII; Chinese punctuation such as
+# （）and ，stays as written, since it is correct in names and addresses.
+_WIDE = {code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+_WIDE[0x3000] = 0x20
+
+
 def text(raw) -> str:
-    """A text cell: NFKC (full-width → half-width), spaces trimmed and collapsed. Numbers as typed."""
+    """A text cell: full-width digits and letters made ASCII, spaces trimmed and collapsed. Numbers as typed."""
     if raw is None:
         return ""
     if isinstance(raw, bool):
@@ -36,8 +42,12 @@ def text(raw) -> str:
         return str(int(raw)) if raw.is_integer() else repr(raw)
     if isinstance(raw, (dt.datetime, dt.date)):
         return raw.strftime("%Y-%m-%d")
-    value = unicodedata.normalize("NFKC", str(raw)).replace("\u3000", " ")
-    return _SPACES.sub(" ", value).strip()
+    return _SPACES.sub(" ", str(raw).translate(_WIDE)).strip()
+
+
+def _ascii(raw) -> str:
+    """For codes, numbers and dates: every compatibility form folded (NFKC), so ／ － ． read as / - ."""
+    return unicodedata.normalize("NFKC", text(raw))
 
 
 def person_name(raw) -> str:
@@ -51,14 +61,14 @@ def digits(raw) -> str:
     """A number that should have been stored as text (phone, code): 13800138000.0 → 13800138000."""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return text(raw).replace(" ", "")
+    return _ascii(raw).replace(" ", "")
 
 
 def id_number(raw) -> str:
     """A 公民身份号码, exactly as written; never guessed from a number Excel has rounded."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         raise CellError("身份证号被 Excel 存成了数字，后几位已经丢失，请将该列设为“文本”格式后重新填写")
-    value = text(raw).replace(" ", "").replace("-", "").upper()
+    value = _ascii(raw).replace(" ", "").replace("-", "").upper()
     if _SCIENTIFIC.match(value):
         raise CellError(f"身份证号显示为科学计数法（{value}），后几位已经丢失，请将该列设为“文本”格式后重新填写")
     return value
@@ -77,7 +87,7 @@ def date(raw) -> dt.date | None:
         if raw == int(raw) and SERIAL_MIN <= raw <= SERIAL_MAX:
             return EXCEL_EPOCH + dt.timedelta(days=int(raw))
         return _date_from_text(text(raw))
-    return _date_from_text(text(raw))
+    return _date_from_text(_ascii(raw))
 
 
 def _date_from_text(value: str) -> dt.date:
@@ -148,4 +158,4 @@ class Choice:
 
 
 def _key(value) -> str:
-    return text(value).replace(" ", "")
+    return _ascii(value).replace(" ", "")

@@ -305,6 +305,12 @@ def commit(job: ImportJob) -> ImportJob:
     return job
 
 
+def finish_unchanged(job: ImportJob) -> None:
+    """Nothing to write: every row matches the archive already (a file imported twice)."""
+    set_state(job, ImportJob.State.DONE, f"无需导入：{job.unchanged_count} 行与现有数据完全一致")
+    discard_file(job)
+
+
 def pending_rows(job: ImportJob):
     return ImportRow.objects.filter(job=job, applied=False, outcome__in=("new", "update"))
 

@@ -22,6 +22,8 @@ def run(job: ImportJob) -> ImportJob:
             job = importing.validate(job)
         if job.state == ImportJob.State.VALIDATED and job.commit_requested and job.can_commit:
             job = importing.commit(job)
+        elif job.state == ImportJob.State.VALIDATED and job.commit_requested and not job.error_count:
+            importing.finish_unchanged(job)
         elif job.state == ImportJob.State.COMMITTING:
             job = importing.commit(job)
     except importing.ImportFailed as exc:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 # OLE directory entries are UTF-16LE; a VBA project in an .xls lives in a storage named so.
 OLE_VBA_MARKERS = ("_VBA_PROJECT_CUR".encode("utf-16-le"), "VBA".encode("utf-16-le") + b"\x00\x00")
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # Excel on Chinese Windows saves CSV in GBK
 
 
@@ -74,7 +77,13 @@ def check_file(name: str, data: bytes, limits: Limits | None = None) -> str:
         return "xls"
     if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
         raise RefusedFile("文件内容是 Excel 工作簿，扩展名却是 .csv，请改回正确的扩展名")
+    if data.count(b"\n") > limits.max_rows + 20:
+        raise RefusedFile(_too_many_rows(limits))
     return "csv"
+
+
+def _too_many_rows(limits: Limits) -> str:
+    return f"工作表超过 {limits.max_rows:,} 行的上限，请拆分后分批导入"
 
 
 def _check_zip(data: bytes, limits: Limits) -> None:
@@ -98,6 +107,18 @@ def _check_zip(data: bytes, limits: Limits) -> None:
             raise RefusedFile(
                 f"工作簿解压后超过 {limits.max_unzipped_bytes // (1024 * 1024)} MB 的上限（疑似压缩炸弹或数据过多），请拆分后分批导入"
             )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for entry in entries:
+                if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+                    # The sheet's declared size (<dimension ref="A1:U200001"/>) comes first: refuse early. Rows
+                    # are counted again while reading, so a file that understates its size fails then.
+                    with archive.open(entry) as stream:
+                        match = _DIMENSION.search(stream.read(4096))
+                    if match and match.group(1) and int(match.group(1)) > limits.max_rows + 20:
+                        raise RefusedFile(_too_many_rows(limits))
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        raise RefusedFile("工作簿已损坏或不完整，无法读取") from None
 
 
 @dataclass
@@ -132,12 +153,12 @@ def _read_workbook(data: bytes, limits: Limits) -> list[list]:
             raise RefusedFile("工作簿中没有工作表")
         sheet = workbook.get_sheet_by_index(0)
         if sheet.total_height is not None and sheet.total_height > limits.max_rows + 20:
-            raise RefusedFile(f"工作表超过 {limits.max_rows:,} 行的上限，请拆分后分批导入")
+            raise RefusedFile(_too_many_rows(limits))
         rows = []
         for row in sheet.iter_rows():
             rows.append([None if v == "" else v for v in row])
             if len(rows) > limits.max_rows + 20:
-                raise RefusedFile(f"工作表超过 {limits.max_rows:,} 行的上限，请拆分后分批导入")
+                raise RefusedFile(_too_many_rows(limits))
         return rows
     except RefusedFile:
         raise
@@ -165,7 +186,7 @@ def _read_csv(data: bytes, limits: Limits) -> list[list]:
         for row in csv.reader(io.StringIO(text), dialect):
             rows.append([cell if cell != "" else None for cell in row])
             if len(rows) > limits.max_rows + 20:
-                raise RefusedFile(f"文件超过 {limits.max_rows:,} 行的上限，请拆分后分批导入")
+                raise RefusedFile(_too_many_rows(limits))
     except csv.Error as exc:
         raise RefusedFile(f"CSV 文件格式错误：{exc}") from None
     return rows
