@@ -38,6 +38,12 @@ def _isolated_keys(settings, tmp_path):
     crypto.reset_provider()
 
 
+@pytest.fixture(autouse=True)
+def _isolated_import_files(settings, tmp_path):
+    """Uploaded files waiting for import live in the test's own folder."""
+    settings.IMPORT_DIR = tmp_path / "imports"
+
+
 def _org(parent, code, name, org_type):
     data = dict(code=code, name=name, short_name=name, org_type=org_type)
     node = Organization(**data)

@@ -49,8 +49,3 @@ class Ids:
 @pytest.fixture
 def ids():
     return Ids()
-
-
-@pytest.fixture(autouse=True)
-def _import_dir(settings, tmp_path):
-    settings.IMPORT_DIR = tmp_path / "imports"

@@ -278,10 +278,25 @@ MEMBER_ORACLE = {  # role -> permission -> member keys (branch codes, or SELF fo
     for role in ("secretary", "officer", "secretary2", "committee_organizer", "organizer")
 }
 MEMBER_ORACLE["member_user"] = {"member.view": {"SELF"}, "member.reveal": {"SELF"}}
+IMPORT_ORACLE = {"secretary": {"member.add": {"SECRETARY_JOB"}}, "organizer": {"member.add": {"ORGANIZER_JOB"}}}
+
+
+def import_targets(world):
+    """An import job is its importer's own: one each for the secretary and the organizer."""
+    from dangjian.exchange import actions
+
+    data = ("姓名,公民身份号码,人员类别,入党日期\r\n张三,110101198503041230,工人,2010-07-01\r\n").encode()
+    return {
+        key: actions.do_start_import(kind="members", file_name="a.csv", data=data, root_org=org, actor=actor,
+                                     run_now=True)
+        for key, actor, org in (("SECRETARY_JOB", world.secretary, world.br1),
+                                ("ORGANIZER_JOB", world.organizer, world.dist))
+    }
 
 
 def detail_routes():
     """(url template, method, model, permission) for every route that takes an object id."""
+    from dangjian.exchange.models import ImportJob
     from dangjian.members.models import Member
     from dangjian.orgs.models import Organization
 
@@ -295,7 +310,7 @@ def detail_routes():
         if "(?P<format>" in template or "\\." in template:
             continue
         model = getattr(cls, "scoped_model", None)
-        assert model in (Member, Organization), f"{template}: detail route without a scoped model"
+        assert model in (Member, Organization, ImportJob), f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
                 perm = cls.scope_perms.get(action, cls.default_perm)
@@ -323,6 +338,7 @@ def test_the_generated_matrix_covers_every_detail_route():
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_detail_route_answers_by_scope_for_every_object(world, role):
+    from dangjian.exchange.models import ImportJob
     from dangjian.members.models import Member
     from dangjian.orgs.models import Organization
 
@@ -330,8 +346,9 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
 
     client_for_role = Client()
     client_for_role.force_login(getattr(world, role))
-    targets = {Member: member_targets(world), Organization: {c: Organization.objects.get(code=c) for c in ORG_CODES}}
-    oracle = {Member: MEMBER_ORACLE, Organization: ORG_ORACLE}
+    targets = {Member: member_targets(world), Organization: {c: Organization.objects.get(code=c) for c in ORG_CODES},
+               ImportJob: import_targets(world)}
+    oracle = {Member: MEMBER_ORACLE, Organization: ORG_ORACLE, ImportJob: IMPORT_ORACLE}
     mismatches, cells = [], 0
     for template, method, model, perm in detail_routes():
         allowed_keys = oracle[model].get(role, {}).get(perm, set())

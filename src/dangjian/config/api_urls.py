@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from dangjian.accounts.api.views import TokenView
+from dangjian.exchange.api.views import ImportJobViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api.views import OrganizationViewSet
 
@@ -10,6 +11,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("members", MemberViewSet, basename="member")
+router.register("imports", ImportJobViewSet, basename="import")
 
 
 class SchemaView(SpectacularAPIView):
