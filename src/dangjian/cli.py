@@ -1,7 +1,10 @@
 """The `dangjian` command: Django management with the platform's own verbs.
 
   dangjian demo              migrate, seed the demo organisation once, serve on http://127.0.0.1:8000
-  dangjian serve             production server (gunicorn)
+  dangjian serve             production server (gunicorn) and the background-job worker
+  dangjian worker            the background-job worker alone (imports); resumes interrupted jobs
+  dangjian import members FILE --org CODE --user NAME [--dry-run] [--keep-valid]
+  dangjian import orgs FILE [--org CODE] --user NAME | resume JOB | template members|orgs OUT
   dangjian migrate | seed [--members N] | createadmin --role R --username U
   dangjian audit verify      verify the audit chain (exit 1 and the first bad record when broken)
   dangjian check             system checks (with --deploy in production)
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         from dangjian.core import crypto
 
         command = ALIASES.get(argv[0], argv[0])
-        if command in ("serve", "demo", "rotate_data_key", "seed", "check"):
+        if command in ("serve", "demo", "rotate_data_key", "seed", "check", "worker", "import"):
             crypto.provider()  # fail early and clearly when keys are missing
         rest = argv[1:]
         if command == "check" and settings.PRODUCTION and "--deploy" not in rest:

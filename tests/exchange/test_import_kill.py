@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from django.db import connection
 
+import processes
 from dangjian.core import audit
 from dangjian.core.models import AuditRecord
 from dangjian.exchange.models import ImportJob
@@ -24,19 +21,9 @@ ROWS = 3000
 CHUNK = 50
 
 
-def database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 def cli(args, settings, tmp_path):
-    env = {**os.environ, "DANGJIAN_DATABASE_URL": database_url(), "DANGJIAN_DATA_DIR": str(tmp_path),
-           "DANGJIAN_KEY_FILE": str(settings.KEY_FILE), "DANGJIAN_IMPORT_CHUNK_ROWS": str(CHUNK),
-           "DANGJIAN_USER": "committee_organizer"}
-    return subprocess.Popen([sys.executable, "-m", "dangjian.cli", "import", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return processes.dangjian(["import", *args], settings, tmp_path, DANGJIAN_IMPORT_CHUNK_ROWS=CHUNK,
+                              DANGJIAN_USER="committee_organizer")
 
 
 def wait_until(proc, condition, timeout=120):

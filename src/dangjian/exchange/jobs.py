@@ -60,3 +60,9 @@ def resume_interrupted() -> int:
         enqueue(job)
         count += 1
     return count
+
+
+def on_worker_start() -> str:
+    resumed = resume_interrupted()
+    purged = importing.purge_expired()
+    return f"恢复 {resumed} 个中断的导入任务，清除 {purged} 个过期任务的暂存数据"

@@ -78,6 +78,9 @@ class ImportJob(models.Model):
 
     @property
     def is_running(self) -> bool:
+        """Work is queued or under way (the page keeps polling)."""
+        if self.state == self.State.VALIDATED:
+            return self.commit_requested
         return self.state in (self.State.QUEUED, self.State.VALIDATING, self.State.COMMITTING)
 
     @property
@@ -90,7 +93,7 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.state in (self.State.QUEUED,):
+        if self.state == self.State.QUEUED or (self.state == self.State.VALIDATED and self.commit_requested):
             return 0
         if self.state == self.State.VALIDATING:
             return int(100 * self.validated_rows / self.total_rows) if self.total_rows else 0
