@@ -42,6 +42,7 @@ def _isolated_keys(settings, tmp_path):
 def _isolated_import_files(settings, tmp_path):
     """Uploaded files waiting for import live in the test's own folder."""
     settings.IMPORT_DIR = tmp_path / "imports"
+    settings.EXCHANGE_KEY_FILE = tmp_path / "exchange-keys.json"
 
 
 def _org(parent, code, name, org_type):

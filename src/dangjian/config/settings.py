@@ -5,6 +5,7 @@ DANGJIAN_ENV=production refuses to start with a default or missing secret.
 """
 
 import os
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -205,6 +206,9 @@ IMPORT_CHUNK_ROWS = _int_env("DANGJIAN_IMPORT_CHUNK_ROWS", 1000)
 # Uploaded files and staged rows are kept (encrypted) this long, then purged.
 IMPORT_RETENTION_HOURS = _int_env("DANGJIAN_IMPORT_RETENTION_HOURS", 24)
 IMPORT_DIR = DATA_DIR / "imports"
+# Exchange packages between levels: keys shared per pair of instances (dangjian exchange key add).
+EXCHANGE_KEY_FILE = Path(os.environ.get("DANGJIAN_EXCHANGE_KEY_FILE", DATA_DIR / "exchange-keys.json"))
+INSTANCE_NAME = os.environ.get("DANGJIAN_INSTANCE_NAME", "") or socket.gethostname()
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_MB * 1024 * 1024  # uploads stay in memory: no plaintext temp file
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

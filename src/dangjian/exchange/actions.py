@@ -11,7 +11,7 @@ from dangjian.core import audit
 from dangjian.core.actions import require
 from dangjian.orgs.models import Organization
 
-from . import importing, jobs, reading
+from . import importing, jobs, package, reading
 from .models import ImportJob
 
 KIND_PERMS = {ImportJob.Kind.MEMBERS: roles.MEMBER_ADD, ImportJob.Kind.ORGS: roles.ORG_ADD}
@@ -19,7 +19,7 @@ KIND_PERMS = {ImportJob.Kind.MEMBERS: roles.MEMBER_ADD, ImportJob.Kind.ORGS: rol
 
 def do_start_import(*, kind: str, file_name: str, data: bytes, root_org: Organization, actor,
                     keep_valid: bool = False, commit: bool = False, source: str = "web",
-                    run_now: bool = False) -> ImportJob:
+                    run_now: bool = False, is_package: bool = False) -> ImportJob:
     """Check the file, keep it encrypted, and queue its validation (and commit, when asked).
 
     A refused file raises ValidationError({"file": reason}) and stores nothing.
@@ -33,8 +33,12 @@ def do_start_import(*, kind: str, file_name: str, data: bytes, root_org: Organiz
     except (PermissionDenied, Http404):
         raise ValidationError({"org": "所选党组织不存在或不在您的管理范围内"}) from None
     try:
-        file_kind = reading.check_file(file_name, data)
-    except reading.RefusedFile as exc:
+        if is_package:
+            package.read(data)
+            file_kind = "package"
+        else:
+            file_kind = reading.check_file(file_name, data)
+    except (reading.RefusedFile, package.PackageRefused) as exc:
         raise ValidationError({"file": str(exc)}) from None
     importing.purge_expired()
     with transaction.atomic():
@@ -94,3 +98,26 @@ def do_cancel_import(job: ImportJob, *, actor) -> ImportJob:
         audit.record("import.cancel", actor=actor, obj=job, detail=f"{job}：取消")
     importing.discard_file(job)
     return job
+
+
+def do_import_package(data: bytes, *, file_name: str, actor, root_org: Organization | None = None) -> list[ImportJob]:
+    """Apply an exchange package: organisations first, then members, each all-or-nothing and idempotent.
+
+    Refused packages (tampered, truncated, unknown key) raise ValidationError and store nothing.
+    """
+    try:
+        manifest = package.read(data).manifest
+    except package.PackageRefused as exc:
+        raise ValidationError({"file": str(exc)}) from None
+    if root_org is None:
+        root_org = Organization.objects.filter(code=manifest["org"]["code"]).first()
+        if root_org is None:
+            raise ValidationError({"org": f"本机没有组织代码为“{manifest['org']['code']}”的党组织，请指定接收该数据包的上级党组织"})
+    done = []
+    for kind in (ImportJob.Kind.ORGS, ImportJob.Kind.MEMBERS):
+        job = do_start_import(kind=kind, file_name=file_name, data=data, root_org=root_org, actor=actor, commit=True,
+                              source="exchange", run_now=True, is_package=True)
+        done.append(job)
+        if job.state != ImportJob.State.DONE:
+            break
+    return done

@@ -9,24 +9,14 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dangjian.accounts.models import User
 from dangjian.core import context
 from dangjian.orgs.models import Organization
 
-from ... import actions, importing, jobs, workbooks
+from ... import actions, jobs, workbooks
+from ...commandline import cli_actor
 from ...models import ImportJob
 
 SHOWN_ERRORS = 50
-
-
-def cli_actor(username: str | None) -> User:
-    username = username or os.environ.get("DANGJIAN_USER")
-    if not username:
-        raise CommandError("请用 --user 指定以哪个账号的身份操作（决定管理范围，并记入审计日志），或设置环境变量 DANGJIAN_USER")
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"账号“{username}”不存在或已停用")
-    return user
 
 
 class Command(BaseCommand):
