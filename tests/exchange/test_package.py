@@ -155,3 +155,20 @@ def test_record_files_carry_no_plaintext_personal_data(world, shared_key):
     for member in Member.objects.filter(org__path__startswith=world.sta.path):
         assert member.id_number.encode() not in data
         assert member.name.encode() not in data
+
+
+def test_packages_match_the_published_json_schemas(world, shared_key):
+    import jsonschema
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "exchange"
+    schema = {name: json.loads((docs / f"{name}.schema.json").read_text())
+              for name in ("manifest", "organization", "member")}
+    data, manifest = package.write(world.dist, peer=PEER)
+    jsonschema.validate(manifest, schema["manifest"])
+    contents = package.read(data)
+    for record in contents.records["organizations"]:
+        jsonschema.validate(record, schema["organization"])
+    for record in contents.records["members"]:
+        jsonschema.validate(record, schema["member"])
+    assert len(contents.records["members"]) == 9
