@@ -14,9 +14,9 @@ from django.http import Http404
 from dangjian.accounts import roles
 from dangjian.core import audit
 from dangjian.core.actions import require
-from dangjian.members.actions import EDITABLE_FIELDS, validate_member
+from dangjian.members.actions import EDITABLE_FIELDS, org_refusal, validate_member
 from dangjian.members.models import Member
-from dangjian.members.search import id_number_index
+from dangjian.members.search import id_number_index, name_initials
 from dangjian.orgs.models import Organization
 
 from . import cells
@@ -141,7 +141,10 @@ class MemberImport:
                 staged.append(staged_row(self.job, row, outcome, clean=_provided(clean), target_id=current.pk,
                                          extra={"org_id": member.org_id}))
             else:
-                staged.append(staged_row(self.job, row, ImportRow.Outcome.NEW, clean=_provided(clean),
+                # The whole validated record, with what the ID number filled in: committing it needs no
+                # second validation, only the checks that depend on the database at that moment.
+                complete = {k: getattr(member, k) for k in EDITABLE_FIELDS}
+                staged.append(staged_row(self.job, row, ImportRow.Outcome.NEW, clean=complete,
                                          extra={"org_id": member.org_id}))
         return staged
 
@@ -172,6 +175,10 @@ class MemberImport:
             org_ids = {p["org_id"] for p in payloads.values()}
             orgs = {o.pk: o for o in Organization.objects.select_for_update().filter(pk__in=org_ids)}
             created, updated = [], {}
+            for org in orgs.values():
+                refusal = org_refusal(org)
+                if refusal:
+                    raise ImportFailed(f"党组织“{org.name}”在校验后发生了变化：{refusal}。请重新导入")
             new_members = []
             for row in chunk:
                 if row.outcome != ImportRow.Outcome.NEW:
@@ -179,7 +186,8 @@ class MemberImport:
                 payload = payloads[row.pk]
                 member = Member(**from_json(payload["clean"], DATES))
                 member.org = orgs[payload["org_id"]]
-                self._check(member, row)
+                member.id_number_index = id_number_index(member.id_number)
+                member.name_initials = name_initials(member.name)
                 new_members.append((row, member))
             clash = Member.objects.filter(id_number_index__in=[m.id_number_index for _, m in new_members])
             first = clash.first()

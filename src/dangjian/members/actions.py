@@ -52,6 +52,17 @@ MEMBER_ORG_TYPES = ("branch", "joint_branch", "temporary_branch", "general_branc
 DUPLICATE_ID = "该公民身份号码已登记在党员档案中，不能重复录入"
 
 
+def org_refusal(org: Organization) -> str | None:
+    """Why members cannot be placed in this organisation, or None."""
+    if not org.is_active:
+        return "所选党组织已撤销"
+    if org.org_type == "group":
+        return "党员应编入党支部，不能直接编入党小组"
+    if org.org_type not in MEMBER_ORG_TYPES:
+        return "所选党组织不能直接管理党员"
+    return None
+
+
 def validate_member(member: Member, *, check_unique: bool = True) -> None:
     """Every rule a member record must satisfy, all reported at once (field → Chinese reasons).
 
@@ -76,12 +87,9 @@ def validate_member(member: Member, *, check_unique: bool = True) -> None:
         for key, msgs in exc.message_dict.items():
             errors.setdefault(key, msgs)
     if member.org_id and not errors.get("org"):
-        if not member.org.is_active:
-            errors["org"] = ["所选党组织已撤销"]
-        elif member.org.org_type == "group":
-            errors["org"] = ["党员应编入党支部，不能直接编入党小组"]
-        elif member.org.org_type not in MEMBER_ORG_TYPES:
-            errors["org"] = ["所选党组织不能直接管理党员"]
+        refusal = org_refusal(member.org)
+        if refusal:
+            errors["org"] = [refusal]
     if member.id_number and "id_number" not in errors:
         member.id_number_index = id_number_index(member.id_number)
         if check_unique:

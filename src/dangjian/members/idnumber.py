@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from stdnum import numdb
@@ -20,6 +21,7 @@ class IdNumberFacts:
     is_male: bool
 
 
+@lru_cache(maxsize=8192)
 def known_region(code: str) -> bool:
     """The code appears in the GB/T 2260 history shipped with python-stdnum.
 
@@ -31,7 +33,21 @@ def known_region(code: str) -> bool:
 
 def parse_id_number(value: str) -> IdNumberFacts:
     """Validate and return what the number says; raise ValidationError with a Chinese reason."""
-    number = (value or "").strip().upper()
+    facts, reason = _parse((value or "").strip().upper(), dt.date.today())
+    if reason is not None:
+        raise ValidationError(reason[0], code=reason[1])
+    return facts
+
+
+@lru_cache(maxsize=256)  # one record is checked by several rules, one after another
+def _parse(number: str, today: dt.date) -> tuple[IdNumberFacts | None, tuple[str, str] | None]:
+    try:
+        return _check(number, today), None
+    except ValidationError as exc:
+        return None, (exc.messages[0], exc.code)
+
+
+def _check(number: str, today: dt.date) -> IdNumberFacts:
     if len(number) != 18:
         raise ValidationError("公民身份号码应为 18 位", code="length")
     # ASCII digits only: str.isdigit() also accepts full-width, Arabic-Indic and superscript digits.
@@ -45,7 +61,7 @@ def parse_id_number(value: str) -> IdNumberFacts:
         raise ValidationError("公民身份号码校验位错误，请核对后重新输入", code="checksum")
     if not known_region(number[:6]):
         raise ValidationError("公民身份号码前 6 位不是有效的行政区划代码", code="region")
-    if birth > dt.date.today():
+    if birth > today:
         raise ValidationError("公民身份号码中的出生日期晚于今天", code="birth_date")
     return IdNumberFacts(number=number, birth_date=birth, is_male=int(number[16]) % 2 == 1)
 
