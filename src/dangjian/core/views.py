@@ -128,6 +128,9 @@ AUDIT_ACTION_LABELS = {
     "member.create": "新增党员", "member.update": "修改党员信息", "member.status": "党籍状态变更",
     "member.reveal": "查看完整敏感信息", "audit.view": "查看审计日志", "audit.verify": "校验审计链",
     "demo.seed": "生成示范数据", "crypto.rotate_data_key": "轮换数据密钥",
+    "import.upload": "上传导入文件", "import.commit": "完成批量导入", "import.cancel": "取消导入",
+    "member.import": "批量导入党员（一批）", "org.import": "批量导入党组织（一批）",
+    "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
 }
 
 
