@@ -142,7 +142,8 @@ def main():
                            ("validate + commit", validate + commit),
                            ("re-import of the same file (0 changes)", reimport)):
         print(f"| {label} | {seconds:.1f} | {args.rows / seconds:,.0f} | {seconds / baseline:.1f} |")
-    print(f"\npeak RSS: {rss_mb():.0f} MB")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"\npeak RSS: {rss_mb():.0f} MB (largest validation worker process: {children:.0f} MB)")
 
 
 if __name__ == "__main__":

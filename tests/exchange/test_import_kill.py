@@ -23,6 +23,7 @@ CHUNK = 50
 
 def cli(args, settings, tmp_path):
     return processes.dangjian(["import", *args], settings, tmp_path, DANGJIAN_IMPORT_CHUNK_ROWS=CHUNK,
+                              DANGJIAN_IMPORT_PARALLEL_MIN_ROWS=1000, DANGJIAN_IMPORT_WORKERS=2,
                               DANGJIAN_USER="committee_organizer")
 
 
@@ -59,7 +60,7 @@ def test_import_killed_at_five_random_points_resumes_to_the_clean_end_state(worl
     path.write_bytes(xlsx(rows))
     before = Member.objects.count()
 
-    proc = cli(["members", str(path), "--org", "STA"], settings, tmp_path)
+    proc = cli(["members", str(path), "--org", "STA"], settings, tmp_path)  # validated by 2 forked workers
     job = wait_until(proc, lambda j: j.state == ImportJob.State.VALIDATING and j.validated_rows > 0)
     kill(proc)  # 1: while validating
     kill_points = sorted(rng.sample(range(2, ROWS // CHUNK - 2), 4))
@@ -85,3 +86,31 @@ def test_import_killed_at_five_random_points_resumes_to_the_clean_end_state(worl
     created = [pk for r in AuditRecord.objects.filter(action="member.import") for pk in r.after["created"]]
     assert len(created) == len(set(created)) == ROWS
     assert audit.verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_validation_finds_exactly_what_serial_validation_finds(world, settings, tmp_path):
+    """Large files are validated by forked workers; duplicates across their batches are still caught."""
+    ids = Ids()
+    rows = [["姓名", "公民身份号码", "人员类别", "入党日期"]]
+    numbers = [ids(dt.date(1970, 1, 1) + dt.timedelta(days=n)) for n in range(600)]
+    for n, number in enumerate(numbers):
+        rows.append([f"党员{n}", number, "工人" if n % 97 else "宇航员", "2010-07-01"])
+    rows.append(["重复", numbers[3], "工人", "2010-07-01"])  # a duplicate in another batch than its first row
+    data = xlsx(rows)
+    from dangjian.exchange import actions
+
+    settings.IMPORT_CHUNK_ROWS = 50
+    outcomes = {}
+    for label, min_rows in (("serial", 10_000), ("parallel", 100)):
+        settings.IMPORT_PARALLEL_MIN_ROWS = min_rows
+        settings.IMPORT_WORKERS = 2
+        job = actions.do_start_import(kind="members", file_name="r.xlsx", data=data, root_org=world.br1,
+                                      actor=world.secretary, commit=False, run_now=True)
+        assert job.state == ImportJob.State.VALIDATED, job.message
+        outcomes[label] = (job.new_count, job.error_count, job.validated_rows,
+                           sorted((r.row_number, tuple(map(tuple, r.errors))) for r in job.rows.filter(outcome="error")))
+    assert outcomes["serial"] == outcomes["parallel"]
+    new, errors, validated, bad = outcomes["parallel"]
+    assert (new, errors, validated) == (600 - 7, 8, 601)
+    assert bad[-1] == (602, (("公民身份号码", "与第 5 行的公民身份号码重复"),))

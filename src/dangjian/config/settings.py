@@ -203,6 +203,9 @@ IMPORT_MAX_MB = _int_env("DANGJIAN_IMPORT_MAX_MB", 50)
 IMPORT_MAX_UNZIPPED_MB = _int_env("DANGJIAN_IMPORT_MAX_UNZIPPED_MB", 500)
 IMPORT_MAX_ZIP_RATIO = _int_env("DANGJIAN_IMPORT_MAX_ZIP_RATIO", 100)
 IMPORT_CHUNK_ROWS = _int_env("DANGJIAN_IMPORT_CHUNK_ROWS", 1000)
+# Large files are validated by forked worker processes (0 = one per core), from this many rows on.
+IMPORT_WORKERS = _int_env("DANGJIAN_IMPORT_WORKERS", 0)
+IMPORT_PARALLEL_MIN_ROWS = _int_env("DANGJIAN_IMPORT_PARALLEL_MIN_ROWS", 20_000)
 # Uploaded files and staged rows are kept (encrypted) this long, then purged.
 IMPORT_RETENTION_HOURS = _int_env("DANGJIAN_IMPORT_RETENTION_HOURS", 24)
 IMPORT_DIR = DATA_DIR / "imports"

@@ -14,6 +14,7 @@ from django.http import Http404
 from dangjian.accounts import roles
 from dangjian.core import audit
 from dangjian.core.actions import require
+from dangjian.core.bulk import insert_rows
 from dangjian.members.actions import EDITABLE_FIELDS, org_refusal, validate_member
 from dangjian.members.models import Member
 from dangjian.members.search import id_number_index, name_initials
@@ -22,11 +23,10 @@ from dangjian.orgs.models import Organization
 from . import cells
 from .columns import MEMBER_COLUMNS
 from .importing import (
-    ImportFailed, next_chunk, Table, date_fields, error_pairs, from_json, stage, staged_row,
+    ImportFailed, next_chunk, run_batches, Table, date_fields, error_pairs, from_json, staged_row,
 )
 from .models import ImportJob, ImportRow
 
-BATCH = 1000
 DATES = date_fields(Member)
 COMPARED = EDITABLE_FIELDS + ["org_id"]
 OUT_OF_SCOPE = "该公民身份号码已登记在其他党组织（不在您的管理范围内），如需调入请办理组织关系转接"
@@ -83,15 +83,10 @@ class MemberImport:
     def validate(self, table: Table) -> None:
         self._require(roles.MEMBER_ADD)
         resolver = OrgResolver(self.job.root_org, self.actor, roles.MEMBER_ADD)
-        seen: dict[str, int] = {}  # blind index → first row number
-        done = 0
-        for start in range(0, len(table.rows), BATCH):
-            batch = table.rows[start:start + BATCH]
-            staged = self._validate_batch(batch, table.headers, resolver, seen)
-            done += len(batch)
-            stage(self.job, staged, done)
+        first = first_occurrences(table.rows)
+        run_batches(self.job, table.rows, lambda batch: self._validate_batch(batch, table.headers, resolver, first))
 
-    def _validate_batch(self, batch, headers, resolver, seen) -> list[ImportRow]:
+    def _validate_batch(self, batch, headers, resolver, first) -> list[ImportRow]:
         parsed = []
         for row in batch:
             clean, errors = {}, {}
@@ -120,10 +115,8 @@ class MemberImport:
         for row, clean, errors, org, org_given, index in parsed:
             pairs = [[headers[key], reason] for key, reason in errors.items()]
             current = existing.get(index) if index else None
-            if index and index in seen:
-                pairs.append([headers["id_number"], f"与第 {seen[index]} 行的公民身份号码重复"])
-            elif index:
-                seen[index] = row.number
+            if index and first[index] != row.number:
+                pairs.append([headers["id_number"], f"与第 {first[index]} 行的公民身份号码重复"])
             if current is not None and current.pk not in changeable:
                 pairs.append([headers["id_number"], OUT_OF_SCOPE])
             member, outcome = self._build(current, clean, org, org_given)
@@ -194,8 +187,9 @@ class MemberImport:
             if first is not None:
                 row = next(r for r, m in new_members if m.id_number_index == first.id_number_index)
                 raise ImportFailed(f"第 {row.row_number} 行的公民身份号码在校验后已被他人录入，请重新导入（已导入的行不会重复）")
-            Member.objects.bulk_create([m for _, m in new_members], batch_size=500)
-            created = [m.pk for _, m in new_members]
+            insert_rows(Member, [m for _, m in new_members])
+            created = list(Member.objects.filter(id_number_index__in=[m.id_number_index for _, m in new_members])
+                           .order_by("pk").values_list("pk", flat=True))
             targets = {m.pk: m for m in Member.objects.restrict(self.actor, roles.MEMBER_CHANGE)
                        .select_for_update(of=("self",)).filter(
                            pk__in=[r.target_id for r in chunk if r.outcome == ImportRow.Outcome.UPDATE])}
@@ -246,6 +240,19 @@ class MemberImport:
                             "updated": job.updated_count, "unchanged": job.unchanged_count,
                             "skipped_errors": job.error_count},
                      detail=f"{job}：{job.file_name}")
+
+
+def first_occurrences(rows) -> dict[str, int]:
+    """Blind index → the first row that carries the number; a later row with it is a duplicate."""
+    first: dict[str, int] = {}
+    for row in rows:
+        try:
+            number = cells.id_number(row.cells.get("id_number"))
+        except cells.CellError:
+            continue
+        if number:
+            first.setdefault(id_number_index(number), row.number)
+    return first
 
 
 def _values(member) -> dict:

@@ -102,7 +102,7 @@ class OrgImport:
                 item = staged_row(self.job, row, ImportRow.Outcome.NEW, clean=fields, extra=extra)
                 item.position = self._rank(code, file_orgs, resolver, ranks) * 1_000_000 + row.number
                 staged.append(item)
-        stage(self.job, staged, len(entries))
+        stage(self.job, staged, len(entries))  # organisations are few: one batch, in this process
 
     def _rank(self, code, file_orgs, resolver, ranks, trail=()) -> int:
         """How many new organisations of this file stand above this one (0: its parent exists already)."""

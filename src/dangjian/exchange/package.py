@@ -233,6 +233,6 @@ def package_rows(job):
             for index, record in enumerate(records)]
     ImportJob.objects.filter(pk=job.pk).update(
         header_map={"headers": headers, "original": [c.header for c in columns], "ignored": []},
-        total_rows=len(rows))
+        total_rows=len(rows), validated_rows=0)
     job.refresh_from_db()
     return Table(headers=headers, original_headers=[c.header for c in columns], rows=rows)

@@ -26,7 +26,12 @@ def name_initials(name: str) -> str:
 
 
 def id_number_index(id_number: str) -> str:
-    return provider().blind_index(id_number.strip().upper(), ID_CONTEXT)
+    return _index(id_number.strip().upper(), provider())
+
+
+@lru_cache(maxsize=256)  # a record's number is looked up by several steps one after another
+def _index(number: str, keys) -> str:
+    return keys.blind_index(number, ID_CONTEXT)
 
 
 def search_q(text: str) -> Q:
