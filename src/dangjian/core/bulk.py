@@ -12,14 +12,28 @@ from django.db import connections, router
 from django.db.models import AutoField
 
 
-def insert_rows(model, objs) -> None:
-    if not objs:
+def _fields(model):
+    return [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
+
+
+def insert_values(model, obj) -> list:
+    """The values `insert_rows` sends for one object (the encrypting and adapting is done here)."""
+    connection = connections[router.db_for_write(model)]
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in _fields(model)]
+
+
+def insert_prepared(model, rows: list[list]) -> None:
+    """INSERT rows of values made by `insert_values` (possibly in another process)."""
+    if not rows:
         return
     connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
     quote = connection.ops.quote_name
+    fields = _fields(model)
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
-    rows = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def insert_rows(model, objs) -> None:
+    insert_prepared(model, [insert_values(model, obj) for obj in objs])

@@ -295,6 +295,8 @@ def commit(job: ImportJob) -> ImportJob:
         return job  # another worker holds it
     handler = handler_for(job)
     try:
+        if hasattr(handler, "prepare") and _parallel_ok(pending_rows(job).count()):
+            _commit_in_parallel(job, handler)
         while handler.apply_next(settings.IMPORT_CHUNK_ROWS):
             renew(job)
     except ImportFailed as exc:
@@ -349,26 +351,70 @@ def stage(job: ImportJob, staged: list[ImportRow], done: int) -> None:
 _PARALLEL: tuple | None = None  # (job, batches, work), inherited by the forked workers
 
 
+def _workers() -> int:
+    return settings.IMPORT_WORKERS or os.cpu_count() or 1
+
+
+def _parallel_ok(rows: int) -> bool:
+    return _workers() > 1 and rows >= settings.IMPORT_PARALLEL_MIN_ROWS and not connection.in_atomic_block
+
+
+def _fork_pool():
+    """Worker processes forked now (all of them at once, with the fork start method), before this process
+    opens a database connection again: none of them may share ours."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=_workers(), mp_context=context, initializer=_worker_init)
+
+
 def run_batches(job: ImportJob, rows: list, work) -> None:
     size = settings.IMPORT_CHUNK_ROWS
     batches = [rows[i:i + size] for i in range(0, len(rows), size)]
-    workers = min(settings.IMPORT_WORKERS or os.cpu_count() or 1, len(batches))
-    if workers < 2 or len(rows) < settings.IMPORT_PARALLEL_MIN_ROWS or connection.in_atomic_block:
+    if len(batches) < 2 or not _parallel_ok(len(rows)):
         for batch in batches:
             stage(job, work(batch), len(batch))
         return
     global _PARALLEL
     _PARALLEL = (job, batches, work)
-    connections.close_all()  # the workers open their own connections; none may share ours
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool:
+        with _fork_pool() as pool:
             for future in [pool.submit(_validate_batch, index) for index in range(len(batches))]:
                 future.result()
     except BrokenProcessPool:
         raise ImportFailed("校验进程意外终止，请重新导入") from None
     finally:
         _PARALLEL = None
+
+
+def _commit_in_parallel(job: ImportJob, handler) -> None:
+    """Workers prepare the values of chunk after chunk; this process writes them in order, one transaction each.
+
+    A chunk whose rows changed meanwhile is prepared again in-process by `apply_next`, so the result is the
+    same as a serial commit."""
+    size = settings.IMPORT_CHUNK_ROWS
+    pks = list(pending_rows(job).order_by("position", "row_number").values_list("pk", flat=True))
+    chunks = [pks[i:i + size] for i in range(0, len(pks), size)]
+    global _PARALLEL
+    _PARALLEL = (job, chunks, handler)
+    ahead = 2 * _workers()  # results waiting in memory at most
+    try:
+        with _fork_pool() as pool:
+            futures = {i: pool.submit(_prepare_chunk, i) for i in range(min(ahead, len(chunks)))}
+            for i in range(len(chunks)):
+                prepared = futures.pop(i).result()
+                if i + ahead < len(chunks):
+                    futures[i + ahead] = pool.submit(_prepare_chunk, i + ahead)
+                handler.apply_next(size, prepared)
+                renew(job)
+    except BrokenProcessPool:
+        raise ImportFailed("导入进程意外终止，请重新执行（已导入的行不会重复）") from None
+    finally:
+        _PARALLEL = None
+
+
+def _prepare_chunk(index: int) -> dict:
+    job, chunks, handler = _PARALLEL
+    return handler.prepare(list(ImportRow.objects.filter(pk__in=chunks[index])))
 
 
 def _worker_init() -> None:

@@ -14,7 +14,7 @@ from django.http import Http404
 from dangjian.accounts import roles
 from dangjian.core import audit
 from dangjian.core.actions import require
-from dangjian.core.bulk import insert_rows
+from dangjian.core.bulk import insert_prepared, insert_values
 from dangjian.members.actions import EDITABLE_FIELDS, org_refusal, validate_member
 from dangjian.members.models import Member
 from dangjian.members.search import id_number_index, name_initials
@@ -156,7 +156,25 @@ class MemberImport:
         return member, ImportRow.Outcome.UPDATE
 
     # -- commit --------------------------------------------------------------------------------------------
-    def apply_next(self, size: int) -> bool:
+    def prepare(self, rows: list[ImportRow]) -> dict[int, tuple[str, int, list]]:
+        """The INSERT values of the new rows among `rows` (row id → (blind index, organisation, values)).
+
+        Pure computation (decrypting the staged record, encrypting the archive's fields), so large imports run
+        it in worker processes while this process writes the previous chunk.
+        """
+        prepared = {}
+        for row in rows:
+            if row.outcome != ImportRow.Outcome.NEW:
+                continue
+            payload = json.loads(row.payload)
+            member = Member(**from_json(payload["clean"], DATES))
+            member.org_id = payload["org_id"]
+            member.id_number_index = id_number_index(member.id_number)
+            member.name_initials = name_initials(member.name)
+            prepared[row.pk] = (member.id_number_index, member.org_id, insert_values(Member, member))
+        return prepared
+
+    def apply_next(self, size: int, prepared: dict | None = None) -> bool:
         """Apply the next chunk of staged rows in one transaction; False when none is left."""
         with transaction.atomic():
             taken = next_chunk(self.job, size)
@@ -164,32 +182,26 @@ class MemberImport:
                 return False
             job, chunk = taken
             self._require(roles.MEMBER_ADD)
-            payloads = {row.pk: json.loads(row.payload) for row in chunk}
-            org_ids = {p["org_id"] for p in payloads.values()}
+            payloads = {row.pk: json.loads(row.payload) for row in chunk if row.outcome == ImportRow.Outcome.UPDATE}
+            new_rows = [row for row in chunk if row.outcome == ImportRow.Outcome.NEW]
+            if prepared is None or any(row.pk not in prepared for row in new_rows):
+                prepared = self.prepare(new_rows)
+            org_ids = {prepared[r.pk][1] for r in new_rows}
+            org_ids |= {p["org_id"] for p in payloads.values()}
             orgs = {o.pk: o for o in Organization.objects.select_for_update().filter(pk__in=org_ids)}
             created, updated = [], {}
             for org in orgs.values():
                 refusal = org_refusal(org)
                 if refusal:
                     raise ImportFailed(f"党组织“{org.name}”在校验后发生了变化：{refusal}。请重新导入")
-            new_members = []
-            for row in chunk:
-                if row.outcome != ImportRow.Outcome.NEW:
-                    continue
-                payload = payloads[row.pk]
-                member = Member(**from_json(payload["clean"], DATES))
-                member.org = orgs[payload["org_id"]]
-                member.id_number_index = id_number_index(member.id_number)
-                member.name_initials = name_initials(member.name)
-                new_members.append((row, member))
-            clash = Member.objects.filter(id_number_index__in=[m.id_number_index for _, m in new_members])
-            first = clash.first()
+            new_members = [(row, prepared[row.pk]) for row in new_rows]
+            indexes = [index for _, (index, _, _) in new_members]
+            first = Member.objects.filter(id_number_index__in=indexes).first()
             if first is not None:
-                row = next(r for r, m in new_members if m.id_number_index == first.id_number_index)
+                row = next(r for r, (index, _, _) in new_members if index == first.id_number_index)
                 raise ImportFailed(f"第 {row.row_number} 行的公民身份号码在校验后已被他人录入，请重新导入（已导入的行不会重复）")
-            insert_rows(Member, [m for _, m in new_members])
-            created = list(Member.objects.filter(id_number_index__in=[m.id_number_index for _, m in new_members])
-                           .order_by("pk").values_list("pk", flat=True))
+            insert_prepared(Member, [values for _, (_, _, values) in new_members])
+            created = list(Member.objects.filter(id_number_index__in=indexes).order_by("pk").values_list("pk", flat=True))
             targets = {m.pk: m for m in Member.objects.restrict(self.actor, roles.MEMBER_CHANGE)
                        .select_for_update(of=("self",)).filter(
                            pk__in=[r.target_id for r in chunk if r.outcome == ImportRow.Outcome.UPDATE])}
