@@ -2,8 +2,9 @@
 
 Django's bulk_create assembles SQL anew for every batch (on SQLite a batch is at most 999 parameters, about 30
 member rows) and spends most of its time there. `insert_rows` prepares each value with the field's own
-`get_db_prep_save` (so encrypted fields are encrypted and dates adapted exactly as in `save()`) and sends one
-parameterised statement with `executemany`. It does not set primary keys on the objects.
+`get_db_prep_save` (so encrypted fields are encrypted and dates adapted exactly as in `save()`) and sends them
+with COPY on PostgreSQL, or one parameterised statement with `executemany` on SQLite. It does not set primary
+keys on the objects.
 """
 
 from __future__ import annotations
@@ -29,10 +30,14 @@ def insert_prepared(model, rows: list[list]) -> None:
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     fields = _fields(model)
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":  # COPY: several times faster than row-by-row INSERT
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", rows)
 
 
 def insert_rows(model, objs) -> None:
