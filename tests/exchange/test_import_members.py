@@ -201,3 +201,26 @@ def test_filled_template_imports_without_touching_the_explanation_row(world, ids
     row = {"姓名*": "张三", "公民身份号码*": ids(), "人员类别*": "工人（工勤技能人员）", "入党日期*": "2010-07-01"}
     job = start(world, xlsx([header, note, [row.get(h) for h in header]]))
     assert (job.state, job.new_count, job.error_count) == (ImportJob.State.DONE, 1, 0), errors_of(job)
+
+
+def test_xls_from_old_excel_versions_is_read(world, ids):
+    import io
+
+    import xlwt
+
+    number = ids()
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("花名册")
+    for col, head in enumerate(["姓名", "身份证号", "职业", "入党时间", "联系电话"]):
+        sheet.write(0, col, head)
+    sheet.write(1, 0, "张三")
+    sheet.write(1, 1, number)
+    sheet.write(1, 2, "工人")
+    sheet.write(1, 3, dt.date(2010, 7, 1), xlwt.easyxf(num_format_str="YYYY-MM-DD"))
+    sheet.write(1, 4, 13800138000)  # a phone typed as a number
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = start(world, buffer.getvalue(), name="花名册.xls")
+    assert job.state == ImportJob.State.DONE, (job.message, errors_of(job))
+    member = Member.objects.get(id_number_index=id_number_index(number))
+    assert (member.name, member.joined_on, member.phone) == ("张三", dt.date(2010, 7, 1), "13800138000")
