@@ -36,12 +36,11 @@ from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgStatus
 from dangjian.orgs.models import Organization
 
+from . import workbooks
 from .columns import MEMBER_COLUMNS, ORG_COLUMNS, Column
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-WORKBOOK_OPTIONS = {
-    "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
-}
+WORKBOOK_OPTIONS = {"constant_memory": True, **workbooks.WORKBOOK_OPTIONS}
 CHUNK_ROWS = 2000
 WIDTH_SAMPLE_ROWS = 1000
 REASON_MIN_LENGTH, REASON_MAX_LENGTH = 4, 200

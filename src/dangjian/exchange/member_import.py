@@ -119,7 +119,7 @@ class MemberImport:
                 pairs.append([headers["id_number"], f"与第 {first[index]} 行的公民身份号码重复"])
             if current is not None and current.pk not in changeable:
                 pairs.append([headers["id_number"], OUT_OF_SCOPE])
-            member, outcome = self._build(current, clean, org, org_given)
+            member = self._build(current, clean, org, org_given)
             try:
                 validate_member(member, check_unique=False)
             except ValidationError as exc:
@@ -147,13 +147,13 @@ class MemberImport:
             member = Member(**_provided(clean))
             if org is not None:
                 member.org = org
-            return member, ImportRow.Outcome.NEW
+            return member
         member = copy.copy(current)  # the archive's record stays as it is for the comparison
         for key, value in _provided(clean).items():
             setattr(member, key, value)
         if org is not None and org_given:
             member.org = org
-        return member, ImportRow.Outcome.UPDATE
+        return member
 
     # -- commit --------------------------------------------------------------------------------------------
     def prepare(self, rows: list[ImportRow]) -> dict[int, tuple[str, int, list]]:

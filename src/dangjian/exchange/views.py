@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -15,18 +13,17 @@ from dangjian.accounts import roles
 from dangjian.core.views import ScopedViewMixin, form_errors_from, paginate
 from dangjian.orgs.models import Organization
 
-from . import actions, workbooks
+from . import actions, exporting, workbooks
 from .columns import KIND_LABELS
 from .forms import ImportForm
 from .models import ImportJob, ImportRow
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 200
 
 
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+def xlsx_response(content: bytes, filename: str, ascii_name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exporting.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = exporting.content_disposition(filename, ascii_name)
     return response
 
 
@@ -110,11 +107,11 @@ class ImportCancelView(ImportScoped, View):
 class ImportErrorsView(ImportScoped, View):
     def get(self, request, pk):
         job = self.get_scoped_object()
-        return xlsx_response(workbooks.error_report(job), f"导入错误报告-{job.pk}.xlsx")
+        return xlsx_response(workbooks.error_report(job), f"导入错误报告-{job.pk}.xlsx", f"import-errors-{job.pk}.xlsx")
 
 
 class TemplateDownloadView(ImportScoped, View):
     def get(self, request, kind):
-        return xlsx_response(workbooks.template(kind), f"{KIND_LABELS[kind]}导入模板.xlsx")
+        return xlsx_response(workbooks.template(kind), f"{KIND_LABELS[kind]}导入模板.xlsx", f"{kind}-template.xlsx")
 
 

@@ -13,6 +13,7 @@ from .columns import EXPLANATION_MARK, KIND_LABELS, KINDS
 from .models import ImportJob, ImportRow
 
 TEMPLATE_ROWS = 5000  # rows prepared with formats and drop-downs
+# Text stays text: nothing typed into a cell becomes a formula, a number or a link.
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 
 
