@@ -47,7 +47,7 @@ def test_upload_preview_error_report_and_confirm(client, world, ids):
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert "校验完成，待确认" in page and "公民身份号码校验位错误" in page and "确认导入" in page
     report = client.get(f"/imports/{job.pk}/errors.xlsx")
-    assert report["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+    assert report["Content-Disposition"].endswith("filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%94%99%E8%AF%AF%E6%8A%A5%E5%91%8A-" + f"{job.pk}.xlsx")
     rows = CalamineWorkbook.from_filelike(io.BytesIO(report.content)).get_sheet_by_index(0).to_python()
     assert rows[1][:3] == [3, "身份证号", "公民身份号码校验位错误，请核对后重新输入"]
     client.post(f"/imports/{job.pk}/commit/", {"keep_valid": "on"})
