@@ -68,3 +68,10 @@ def test_members_without_the_right_to_add_see_no_import_pages(client, world):
     logged_in(client, world.member_user)
     assert client.get("/imports/").status_code == 404
     assert client.get("/imports/template/members.xlsx").status_code == 404
+
+
+def test_a_secretary_choosing_an_organisation_import_is_told_the_role_cannot_add_organisations(client, world):
+    page = logged_in(client, world.secretary).post("/imports/", {
+        "kind": "orgs", "org": world.br1.pk, "file": SimpleUploadedFile("a.xlsx", xlsx([["组织代码"]]))})
+    assert page.status_code == 400 and "您的角色不能新增党组织" in page.content.decode()
+    assert not ImportJob.objects.exists()

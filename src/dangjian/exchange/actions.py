@@ -31,6 +31,8 @@ def do_start_import(*, kind: str, file_name: str, data: bytes, root_org: Organiz
     try:
         require(actor, KIND_PERMS[kind], root_org)
     except (PermissionDenied, Http404):
+        if kind == ImportJob.Kind.ORGS and actor.has_perm_anywhere(roles.MEMBER_ADD):
+            raise ValidationError({"kind": "您的角色不能新增党组织，只能导入党员"}) from None
         raise ValidationError({"org": "所选党组织不存在或不在您的管理范围内"}) from None
     try:
         if is_package:
