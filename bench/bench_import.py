@@ -15,6 +15,7 @@ import io
 import os
 import random
 import resource
+import threading
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.config.settings")
@@ -24,6 +25,36 @@ HEAD = ["姓名", "公民身份号码", "性别", "出生日期", "民族", "学
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class PssPeak(threading.Thread):
+    """Peak of the proportional set size of this process and its worker processes together (shared
+    copy-on-write pages are counted once), sampled every 0.2 s from /proc/*/smaps_rollup."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_mb = 0.0
+        self.running = True
+
+    @staticmethod
+    def pss_kb(pid) -> int:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                return next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            return 0
+
+    def run(self):
+        me = os.getpid()
+        while self.running:
+            try:
+                with open(f"/proc/{me}/task/{me}/children") as fh:
+                    children = fh.read().split()
+            except OSError:
+                children = []
+            total = self.pss_kb(me) + sum(self.pss_kb(pid) for pid in children)
+            self.peak_mb = max(self.peak_mb, total / 1024)
+            time.sleep(0.2)
 
 
 def id_number(birth: dt.date, serial: int) -> str:
@@ -110,6 +141,8 @@ def main():
     baseline = time.perf_counter() - start
 
     before = Member.objects.count()
+    memory = PssPeak()
+    memory.start()
     start = time.perf_counter()
     job = actions.do_start_import(kind="members", file_name="bench.xlsx", data=data, root_org=district,
                                   actor=actor, keep_valid=False, commit=True, run_now=True)
@@ -142,8 +175,10 @@ def main():
                            ("validate + commit", validate + commit),
                            ("re-import of the same file (0 changes)", reimport)):
         print(f"| {label} | {seconds:.1f} | {args.rows / seconds:,.0f} | {seconds / baseline:.1f} |")
+    memory.running = False
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"\npeak RSS: {rss_mb():.0f} MB (largest validation worker process: {children:.0f} MB)")
+    print(f"\npeak memory of the import, all its processes together (PSS): {memory.peak_mb:.0f} MB; "
+          f"peak RSS of the importing process {rss_mb():.0f} MB, of the largest worker process {children:.0f} MB")
 
 
 if __name__ == "__main__":
