@@ -60,3 +60,8 @@ class NoStoreMiddleware:
 
 def use_context(**kwargs) -> contextvars.Token:
     return _current.set(RequestContext(**kwargs))
+
+
+def restore_context(token: contextvars.Token) -> None:
+    """Undo a `use_context` (a background job that ran under its own context)."""
+    _current.reset(token)

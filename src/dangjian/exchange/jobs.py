@@ -29,7 +29,7 @@ def run(job: ImportJob) -> ImportJob:
     except importing.ImportFailed as exc:
         importing.set_state(job, ImportJob.State.FAILED, str(exc))
     finally:
-        context._current.reset(token)
+        context.restore_context(token)
     return job
 
 
