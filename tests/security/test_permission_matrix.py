@@ -11,6 +11,7 @@ from dangjian.core.views import ScopedViewMixin
 EXEMPT = {
     "accounts:login", "accounts:logout", "accounts:password_change", "healthz", "home",
     "api-token", "api-schema", "api-docs",
+    "dues:calculator", "api-dues-calculate",  # the public dues calculator: reads no records
 }
 
 

@@ -37,6 +37,8 @@ ORG_ADD = "org.add"
 ORG_CHANGE = "org.change"
 ORG_MOVE = "org.move"
 ORG_DISSOLVE = "org.dissolve"
+DUES_VIEW = "dues.view"
+DUES_MANAGE = "dues.manage"  # standards, bills, payments, reversals
 AUDIT_VIEW = "audit.view"
 ACCOUNT_MANAGE = "account.manage"
 ROLE_ASSIGN = "role.assign"
@@ -50,11 +52,12 @@ class Role:
     is_admin: bool = False
 
 
-_BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE})
+_BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE,
+                          DUES_VIEW, DUES_MANAGE})
 _COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE}
 
 ROLES: dict[str, Role] = {
-    RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW})),
+    RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW, DUES_VIEW})),
     RoleName.SECRETARY: Role(RoleName.SECRETARY, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.ORGANIZATION_OFFICER: Role(RoleName.ORGANIZATION_OFFICER, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.COMMITTEE_ORGANIZER: Role(RoleName.COMMITTEE_ORGANIZER, Scope.SUBTREE, _COMMITTEE_WORK),

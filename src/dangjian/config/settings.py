@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.exchange",
+    "dangjian.dues",
 ]
 
 MIDDLEWARE = [

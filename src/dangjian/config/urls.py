@@ -5,6 +5,7 @@ urlpatterns = [
     path("accounts/", include(("dangjian.accounts.urls", "accounts"))),
     path("orgs/", include(("dangjian.orgs.urls", "orgs"))),
     path("members/", include(("dangjian.members.urls", "members"))),
+    path("dues/", include(("dangjian.dues.urls", "dues"))),
     path("imports/", include(("dangjian.exchange.urls", "imports"))),
     path("export/", include(("dangjian.exchange.export_urls", "export"))),
     path("api/v1/", include("dangjian.config.api_urls")),

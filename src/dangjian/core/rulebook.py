@@ -21,6 +21,27 @@ class RuleVersion:
     values: dict
 
 
+# 《关于中国共产党党费收缴、使用和管理的规定》(中组部, in force from 2008-04-01). Money as decimal strings.
+DUES_2008 = {
+    # 第二条: monthly after-tax pay of employed members; each upper bound belongs to its bracket.
+    "dues_employed_brackets": [["3000", "0.005"], ["5000", "0.01"], ["10000", "0.015"], [None, "0.02"]],
+    # 第五条: pension or retirement pay actually received.
+    "dues_retired_brackets": [["5000", "0.005"], [None, "0.01"]],
+    # 第六条: farmers pay 0.2–1 yuan a month, the province sets the figure [LOCAL].
+    "dues_farmer_monthly": "0.2",
+    # 第六条: students, the laid-off and unemployed, those living on pensions or relief or the minimum allowance.
+    "dues_flat_monthly": "0.2",
+    # Back-payment and prepayment are limited to 6 months (旗帜网 summary of the practice) [V-2nd].
+    "dues_back_pay_months": 6,
+    "dues_prepay_months": 6,
+    # 第十一条: a single voluntary payment of 1000 yuan or more goes entirely to the Centre.
+    "dues_central_remittance_threshold": "1000",
+    # Arrears: a reminder to the secretary after 3 unpaid months [LOCAL]; 6 consecutive months without good
+    # reason is 自行脱党 (党章 第九条).
+    "dues_arrears_notice_months": 3,
+    "dues_arrears_lapse_months": 6,
+}
+
 VERSIONS: list[RuleVersion] = [
     RuleVersion(
         "2014",
@@ -34,6 +55,7 @@ VERSIONS: list[RuleVersion] = [
             "branch_min_full_members": 3,
             # 细则2014: the probation period is one year.
             "probation_years": 1,
+            **DUES_2008,
         },
     ),
     RuleVersion(
@@ -45,6 +67,7 @@ VERSIONS: list[RuleVersion] = [
             "branch_min_full_members": 3,
             # 细则2026 第三十一条: the probation period is one year.
             "probation_years": 1,
+            **DUES_2008,
         },
     ),
 ]
@@ -54,6 +77,15 @@ CITATIONS = {
     "branch_max_members": "《中国共产党支部工作条例（试行）》第四条",
     "branch_min_full_members": "《中国共产党支部工作条例（试行）》第四条",
     "probation_years": "《中国共产党发展党员工作细则》预备期的规定",
+    "dues_employed_brackets": "《关于中国共产党党费收缴、使用和管理的规定》第二条",
+    "dues_retired_brackets": "《关于中国共产党党费收缴、使用和管理的规定》第五条",
+    "dues_farmer_monthly": "《关于中国共产党党费收缴、使用和管理的规定》第六条",
+    "dues_flat_monthly": "《关于中国共产党党费收缴、使用和管理的规定》第六条",
+    "dues_back_pay_months": "党费收缴的有关规定（补缴一般不超过 6 个月）",
+    "dues_prepay_months": "党费收缴的有关规定（预缴一般不超过 6 个月）",
+    "dues_central_remittance_threshold": "《关于中国共产党党费收缴、使用和管理的规定》第十一条",
+    "dues_arrears_notice_months": "本地规定",
+    "dues_arrears_lapse_months": "《中国共产党章程》第九条",
 }
 
 

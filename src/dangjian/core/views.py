@@ -200,9 +200,12 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs):
-        from dangjian.members.queries import attention_items  # members imports core: import late
+        from dangjian.dues.queries import attention_items as dues_items  # the apps import core: import late
+        from dangjian.members.queries import attention_items
 
         user = self.request.user
         items = attention_items(user) if user.has_perm_anywhere(roles.MEMBER_ADD) else []
+        if user.has_perm_anywhere(roles.DUES_MANAGE):
+            items = dues_items(user) + items
         return super().get_context_data(items=items, is_member_only=user.role_names() == {"member"},
                                         **kwargs)

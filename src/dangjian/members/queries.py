@@ -23,6 +23,8 @@ class AttentionItem:
     detail: str
     url_query: str = ""
     orgs: list | None = None
+    url: str = ""  # a page of another app (the member list is reached through url_query)
+    level: str = ""  # "red" for the items the regulations treat as most urgent
 
 
 def attention_items(user, today: dt.date | None = None) -> list[AttentionItem]:

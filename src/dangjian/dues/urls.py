@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.SheetView.as_view(), name="sheet"),
+    path("calculator/", views.CalculatorView.as_view(), name="calculator"),
+    path("standard/", views.StandardView.as_view(), name="standard"),
+    path("me/", views.MyDuesView.as_view(), name="mine"),
+]

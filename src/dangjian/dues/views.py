@@ -1,0 +1,236 @@
+"""Dues pages: the public calculator, the branch's monthly sheet, a member's standard, my dues."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import TemplateView
+
+from dangjian.accounts import roles
+from dangjian.core import rulebook
+from dangjian.core.views import ScopedViewMixin, ScopeExemptMixin, form_errors_from
+from dangjian.members.choices import MemberStatus
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+from . import actions, calculator
+from .forms import CalculatorForm, PaymentForm, StandardForm
+from .models import DuesBill, DuesPayment, DuesStandard
+from .months import add_months, label, month_of, month_range, parse_month
+from .queries import arrears_by_member
+
+
+class CalculatorView(ScopeExemptMixin, TemplateView):
+    """党费计算器: open to everyone, members or not."""
+
+    scope_exempt = "a public calculator; reads no records"
+    template_name = "dues/calculator.html"
+
+    def get_context_data(self, **kwargs):
+        form = CalculatorForm(self.request.GET or None)
+        quote = None
+        if form.is_valid():
+            try:
+                quote = calculator.calculate(form.cleaned_data["category"], form.cleaned_data["base"] or None)
+            except ValidationError as exc:
+                form_errors_from(form, exc)
+        return super().get_context_data(form=form, quote=quote, **kwargs)
+
+
+def _month_param(request, name="month") -> dt.date:
+    try:
+        return parse_month(request.GET.get(name) or request.POST.get(name) or "")
+    except ValueError:
+        return month_of(dt.date.today())
+
+
+class SheetView(ScopedViewMixin, TemplateView):
+    """The branch's monthly dues sheet: standards, bills, payments, arrears; record and correct payments."""
+
+    template_name = "dues/sheet.html"
+    scoped_model = DuesBill
+    perm = roles.DUES_MANAGE
+
+    def orgs(self):
+        return Organization.objects.restrict(self.request.user, self.perm).filter(status="active").order_by("path")
+
+    def chosen_org(self):
+        orgs = self.orgs()
+        wanted = self.request.GET.get("org") or self.request.POST.get("org")
+        if wanted:
+            org = orgs.filter(pk=wanted if str(wanted).isdigit() else 0).first()
+            if org is None:
+                raise Http404("党组织不存在或不在您的管理范围内")
+            return org
+        return orgs.first()
+
+    def get_context_data(self, **kwargs):
+        user, month, org = self.request.user, _month_param(self.request), self.chosen_org()
+        arrears_filter = self.request.GET.get("arrears", "")
+        members = Member.objects.restrict(user, self.perm).filter(status=MemberStatus.NORMAL).select_related("org")
+        if not arrears_filter and org is not None:
+            members = members.filter(org__path__startswith=org.path)
+        bills = DuesBill.objects.restrict(user, self.perm)
+        arrears = arrears_by_member(bills.filter(member__in=members))
+        if arrears_filter:
+            notice = rulebook.value("dues_arrears_notice_months")
+            lapse = rulebook.value("dues_arrears_lapse_months")
+            low = lapse if arrears_filter == "red" else notice
+            members = members.filter(pk__in=[m for m, a in arrears.items() if a.consecutive >= low])
+        members = list(members.order_by("org__path", "name")[:500])
+        month_bills = {b.member_id: b for b in bills.filter(member__in=members, month=month)}
+        paid = {p.bill_id: p for p in DuesPayment.objects.filter(bill__in=month_bills.values(), active=True)}
+        rows = []
+        for member in members:
+            bill = month_bills.get(member.pk)
+            rows.append({"member": member, "standard": actions.standard_for(member, month), "bill": bill,
+                         "payment": paid.get(bill.pk) if bill else None, "arrears": arrears.get(member.pk)})
+        pending = DuesStandard.objects.restrict(user, self.perm).filter(status=DuesStandard.Status.DECLARED)
+        if org is not None:
+            pending = pending.filter(member__org__path__startswith=org.path)
+        return super().get_context_data(
+            org=org, orgs=self.orgs(), month=month, month_label=label(month), rows=rows,
+            previous=add_months(month, -1), next=add_months(month, 1), arrears_filter=arrears_filter,
+            pending=pending.select_related("member")[:100], key=uuid.uuid4().hex,
+            methods=DuesPayment.Method.choices, today=dt.date.today(), **kwargs)
+
+    def post(self, request):
+        user, org, month = request.user, self.chosen_org(), _month_param(request)
+        action = request.POST.get("action")
+        try:
+            if action == "generate" and org is not None:
+                made = actions.do_generate_bills(org, month, actor=user)
+                messages.success(request, f"已生成{label(month)}党费账单 {made} 份")
+            elif action == "pay":
+                form = PaymentForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError("请完整填写缴纳信息（月份、方式、日期）")
+                member = self._member(form.cleaned_data["member"])
+                try:
+                    months = month_range(parse_month(form.cleaned_data["first_month"]),
+                                         parse_month(form.cleaned_data["last_month"]))
+                except ValueError:
+                    raise ValidationError("月份格式错误") from None
+                payments = actions.do_record_payment(
+                    member, months=months, actor=user, idempotency_key=form.cleaned_data["key"],
+                    method=form.cleaned_data["method"], paid_by=form.cleaned_data["paid_by"],
+                    paid_on=form.cleaned_data["paid_on"])
+                messages.success(request, f"已登记{member.name}{len(payments)} 个月的党费")
+            elif action == "confirm":
+                standard = DuesStandard.objects.restrict(user, self.perm).filter(
+                    pk=request.POST.get("standard") or 0).first()
+                if standard is None:
+                    raise Http404("党费标准不存在或不在您的管理范围内")
+                actions.do_confirm_standard(standard, actor=user)
+                messages.success(request, f"已确认{standard.member.name}的党费标准")
+            elif action == "reverse":
+                payment = DuesPayment.objects.restrict(user, self.perm).filter(
+                    pk=request.POST.get("payment") or 0).first()
+                if payment is None:
+                    raise Http404("缴纳记录不存在或不在您的管理范围内")
+                actions.do_reverse_payment(payment, reason=request.POST.get("reason", ""), actor=user)
+                messages.success(request, "已冲正，该月恢复为未缴")
+            else:
+                raise ValidationError("未知的操作")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        query = f"?org={org.pk if org else ''}&month={month:%Y-%m}"
+        return redirect(reverse("dues:sheet") + query)
+
+    def _member(self, pk) -> Member:
+        member = Member.objects.restrict(self.request.user, self.perm).filter(pk=pk).first()
+        if member is None:
+            raise Http404("党员不存在或不在您的管理范围内")
+        return member
+
+
+class StandardView(ScopedViewMixin, TemplateView):
+    """The branch sets (and thereby confirms) a member's dues standard."""
+
+    template_name = "dues/standard.html"
+    scoped_model = DuesStandard
+    perm = roles.DUES_MANAGE
+
+    def member(self) -> Member:
+        pk = self.request.GET.get("member") or self.request.POST.get("member") or ""
+        member = Member.objects.restrict(self.request.user, self.perm).filter(pk=pk if pk.isdigit() else 0).first()
+        if member is None:
+            raise Http404("党员不存在或不在您的管理范围内")
+        return member
+
+    def get_context_data(self, form=None, **kwargs):
+        member = self.member()
+        initial = {"effective_from": f"{dt.date.today():%Y}-01", "category": "employed", "base_kind": "monthly"}
+        return super().get_context_data(
+            member=member, form=form or StandardForm(initial=initial),
+            standards=DuesStandard.objects.filter(member=member).order_by("-effective_from"), **kwargs)
+
+    def post(self, request):
+        member, form = self.member(), StandardForm(request.POST)
+        if form.is_valid():
+            try:
+                start = parse_month(form.cleaned_data["effective_from"])
+            except ValueError:
+                form.add_error("effective_from", "请选择起始月份")
+            else:
+                try:
+                    actions.do_set_standard(member, category=form.cleaned_data["category"],
+                                            base=form.cleaned_data["base"] or None,
+                                            base_kind=form.cleaned_data["base_kind"], effective_from=start,
+                                            actor=request.user)
+                except ValidationError as exc:
+                    form_errors_from(form, exc)
+                else:
+                    messages.success(request, f"已核定{member.name}的党费标准")
+                    return redirect(reverse("dues:sheet") + f"?org={member.org_id}")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class MyDuesView(ScopedViewMixin, TemplateView):
+    """A member's own dues, on the phone: the standard and how it was computed, bills, payments."""
+
+    template_name = "dues/mine.html"
+    scoped_model = DuesBill
+    perm = roles.DUES_VIEW
+
+    def get_context_data(self, form=None, **kwargs):
+        member = Member.objects.filter(user=self.request.user).first()
+        if member is None:
+            return super().get_context_data(member=None, **kwargs)
+        bills = self.scoped().filter(member=member).order_by("-month")[:24]
+        payments = DuesPayment.objects.restrict(self.request.user, self.perm).filter(member=member)[:50]
+        paid = {p.bill_id for p in payments if p.active and p.bill_id}
+        arrears = arrears_by_member(self.scoped().filter(member=member)).get(member.pk)
+        return super().get_context_data(
+            member=member, standards=DuesStandard.objects.filter(member=member).order_by("-effective_from")[:5],
+            bills=[(b, b.pk in paid) for b in bills], payments=payments, arrears=arrears,
+            form=form or StandardForm(initial={"effective_from": f"{dt.date.today():%Y}-01", "category": "employed",
+                                               "base_kind": "monthly"}), **kwargs)
+
+    def post(self, request):
+        member = Member.objects.filter(user=request.user, status=MemberStatus.NORMAL).first()
+        if member is None:
+            raise Http404("没有关联的党员档案")
+        form = StandardForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.do_set_standard(member, category=form.cleaned_data["category"],
+                                        base=form.cleaned_data["base"] or None, base_kind=form.cleaned_data["base_kind"],
+                                        effective_from=parse_month(form.cleaned_data["effective_from"]),
+                                        actor=request.user)
+            except ValueError:
+                form.add_error("effective_from", "请选择起始月份")
+            except ValidationError as exc:
+                form_errors_from(form, exc)
+            else:
+                messages.success(request, "已申报，待支部确认")
+                return redirect("dues:mine")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
