@@ -1,0 +1,73 @@
+"""Dues pages: the branch sheet records and corrects payments; a member sees and declares their own."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from dangjian.dues import actions
+from dangjian.dues.models import DuesPayment, DuesStandard
+from dangjian.dues.months import add_months, month_of
+
+pytestmark = pytest.mark.django_db
+THIS_MONTH = month_of(dt.date.today())
+
+
+def test_secretary_sets_a_standard_records_a_payment_and_reverses_it_on_the_sheet(world, client):
+    member = world.members["BR1"][1]
+    client.force_login(world.secretary)
+    page = client.post(f"/dues/standard/?member={member.pk}", {
+        "member": member.pk, "category": "employed", "base_kind": "monthly", "base": "8000",
+        "effective_from": f"{add_months(THIS_MONTH, -1):%Y-%m}"})
+    assert page.status_code == 302
+    assert actions.standard_for(member, THIS_MONTH).monthly_amount == Decimal("120.00")
+    sheet = client.get(f"/dues/?org={world.br1.pk}&month={THIS_MONTH:%Y-%m}").content.decode()
+    assert member.name in sheet and "120.00" in sheet and "登记缴纳" in sheet
+    form = {"action": "pay", "member": member.pk, "key": "k-1", "first_month": f"{add_months(THIS_MONTH, -1):%Y-%m}",
+            "last_month": f"{THIS_MONTH:%Y-%m}", "method": "cash", "paid_on": dt.date.today().isoformat(),
+            "org": world.br1.pk, "month": f"{THIS_MONTH:%Y-%m}"}
+    client.post("/dues/", form)
+    client.post("/dues/", form)  # a double click: the same key pays nothing more
+    assert DuesPayment.objects.filter(member=member, active=True).count() == 2
+    payment = DuesPayment.objects.get(member=member, bill__month=THIS_MONTH)
+    client.post("/dues/", {"action": "reverse", "payment": payment.pk, "reason": "金额登记错误", "org": world.br1.pk})
+    assert not DuesPayment.objects.get(pk=payment.pk).active
+
+
+def test_a_payment_outside_the_window_is_refused_with_a_message_and_nothing_written(world, client):
+    member = world.members["BR1"][1]
+    actions.do_set_standard(member, category="employed", base="3000", effective_from=add_months(THIS_MONTH, -12),
+                            actor=world.secretary)
+    client.force_login(world.secretary)
+    response = client.post("/dues/", {
+        "action": "pay", "member": member.pk, "key": "k-2", "first_month": f"{add_months(THIS_MONTH, -9):%Y-%m}",
+        "last_month": f"{add_months(THIS_MONTH, -9):%Y-%m}", "method": "cash", "paid_on": dt.date.today().isoformat(),
+        "org": world.br1.pk}, follow=True)
+    assert "超过补缴期限" in response.content.decode()
+    assert not DuesPayment.objects.exists()
+
+
+def test_another_branchs_member_cannot_be_paid_for(world, client):
+    client.force_login(world.secretary)
+    foreign = world.members["BR2"][0]
+    response = client.post("/dues/", {
+        "action": "pay", "member": foreign.pk, "key": "k-3", "first_month": f"{THIS_MONTH:%Y-%m}",
+        "last_month": f"{THIS_MONTH:%Y-%m}", "method": "cash", "paid_on": dt.date.today().isoformat()})
+    assert response.status_code == 404
+    assert client.get(f"/dues/standard/?member={foreign.pk}").status_code == 404
+    assert client.get(f"/dues/?org={world.br2.pk}").status_code == 404
+
+
+def test_a_member_declares_a_standard_and_sees_bills_and_payments(world, client):
+    client.force_login(world.member_user)
+    response = client.post("/dues/me/", {"category": "retired", "base": "4000",
+                                         "effective_from": f"{THIS_MONTH:%Y-%m}"})
+    assert response.status_code == 302
+    standard = DuesStandard.objects.get(member=world.own_member)
+    assert (standard.status, standard.monthly_amount) == ("declared", Decimal("20.00"))
+    actions.do_confirm_standard(standard, actor=world.secretary)
+    actions.do_record_payment(world.own_member, months=[THIS_MONTH], actor=world.secretary, idempotency_key="k-4")
+    page = client.get("/dues/me/").content.decode()
+    assert "20.00" in page and "已交" in page and "第五条" in page
+    assert client.get("/dues/").status_code == 404  # the branch sheet is not a member's page
