@@ -329,4 +329,31 @@ def create_demo_accounts(builder: DemoBuilder, ids: dict[str, int]) -> dict:
     account("sysadmin", "系统管理员", RoleName.SYSTEM_ADMIN)
     account("secadmin", "安全管理员", RoleName.SECURITY_ADMIN)
     account("auditor", "审计管理员", RoleName.AUDIT_ADMIN)
+    seed_dues(branch_org, made["demo_secretary"], builder.rng)
     return {name: user.pk for name, user in made.items()}
+
+
+def seed_dues(branch: Organization, secretary, rng) -> None:
+    """The demo branch's dues this year, through the dues actions: standards, bills, payments, a few arrears."""
+    from dangjian.dues import actions as dues
+    from dangjian.dues.months import add_months, month_of
+
+    today = dt.date.today()
+    current, january = month_of(today), dt.date(today.year, 1, 1)
+    members = list(Member.objects.filter(org=branch, status=MemberStatus.NORMAL).order_by("id"))
+    for index, member in enumerate(members):
+        start = max(january, month_of(member.joined_on))
+        retired = member.occupation_category == "retired"
+        base = f"{rng.randrange(2500, 14000) // 10 * 10}"
+        dues.do_set_standard(member, category="retired" if retired else "employed", base=base,
+                             base_kind="" if retired else "monthly", effective_from=start, actor=secretary)
+        months = [m for m in (add_months(january, n) for n in range(12)) if start <= m <= current]
+        behind = 0 if index % 7 else (7 if index == 7 else 4)  # a few members in arrears (this month is not yet due)
+        paid = months[: max(len(months) - behind, 0)]
+        first_allowed = add_months(current, -6)
+        paid = [m for m in paid if m >= first_allowed]
+        if paid:
+            dues.do_record_payment(member, months=paid, actor=secretary, idempotency_key=f"demo-{member.pk}")
+    for month in (add_months(current, -n) for n in range(7)):
+        if month >= january:
+            dues.do_generate_bills(branch, month, actor=secretary)
