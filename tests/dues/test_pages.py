@@ -71,3 +71,34 @@ def test_a_member_declares_a_standard_and_sees_bills_and_payments(world, client)
     page = client.get("/dues/me/").content.decode()
     assert "20.00" in page and "已交" in page and "第五条" in page
     assert client.get("/dues/").status_code == 404  # the branch sheet is not a member's page
+
+
+def test_reports_download_as_workbooks_with_exact_amounts(world, client):
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    member = world.members["BR1"][1]
+    actions.do_set_standard(member, category="employed", base="3000.01", effective_from=THIS_MONTH,
+                            actor=world.secretary)
+    actions.do_record_payment(member, months=[THIS_MONTH], actor=world.secretary, idempotency_key="k-5")
+    actions.do_record_voluntary_payment(member, amount="1200", actor=world.secretary, idempotency_key="k-6")
+    client.force_login(world.committee_organizer)
+    month = f"{THIS_MONTH:%Y-%m}"
+
+    def rows(report):
+        response = client.get("/dues/report.xlsx", {"report": report, "org": world.sta.pk, "month": month})
+        assert response.status_code == 200
+        return CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content))
+                                              ).get_sheet_by_index(0).to_python()
+
+    sheet = rows("sheet")
+    line = next(r for r in sheet if r[1] == member.name)
+    assert line[4:6] == [30.0, 30.0] and line[7] == "现金（支部收缴）"
+    summary = rows("summary")
+    assert summary[1][0].endswith("（合计）") and summary[1][1:5] == [1, 30.0, 1, 30.0]
+    year = rows("year")
+    assert (year[-3][0], year[-3][2], year[-3][3]) == ("全年合计", 30.0, 1)
+    assert year[-1][:3] == ["其中全额上缴中央", "", 1200.0]
+    client.force_login(world.secretary2)
+    assert client.get("/dues/report.xlsx", {"report": "sheet", "org": world.br1.pk}).status_code == 404

@@ -130,6 +130,9 @@ AUDIT_ACTION_LABELS = {
     "demo.seed": "生成示范数据", "crypto.rotate_data_key": "轮换数据密钥",
     "import.upload": "上传导入文件", "import.commit": "完成批量导入", "import.cancel": "取消导入",
     "member.import": "批量导入党员（一批）", "org.import": "批量导入党组织（一批）",
+    "dues.standard": "核定党费标准", "dues.standard_confirm": "确认党费标准", "dues.bills": "生成党费账单",
+    "dues.pay": "登记党费缴纳", "dues.voluntary": "自愿多交党费", "dues.reverse": "冲正党费缴纳",
+    "dues.report": "导出党费报表",
     "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
 }
 

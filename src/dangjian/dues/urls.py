@@ -7,4 +7,5 @@ urlpatterns = [
     path("calculator/", views.CalculatorView.as_view(), name="calculator"),
     path("standard/", views.StandardView.as_view(), name="standard"),
     path("me/", views.MyDuesView.as_view(), name="mine"),
+    path("report.xlsx", views.ReportView.as_view(), name="report"),
 ]

@@ -234,3 +234,39 @@ class MyDuesView(ScopedViewMixin, TemplateView):
                 messages.success(request, "已申报，待支部确认")
                 return redirect("dues:mine")
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ReportView(SheetView):
+    """The sheet's reports as .xlsx: ?report=sheet|summary|year&org=…&month=…"""
+
+    REPORTS = {"sheet": "党费收缴登记表", "summary": "党费收缴汇总表", "year": "党费收缴情况公示表"}
+
+    def get(self, request):
+        import tempfile
+
+        from django.http import FileResponse
+
+        from dangjian.exchange.exporting import XLSX_CONTENT_TYPE, content_disposition
+
+        from . import reports
+
+        kind, org, month = request.GET.get("report"), self.chosen_org(), _month_param(request)
+        if kind not in self.REPORTS or org is None:
+            raise Http404("报表不存在")
+        out = tempfile.TemporaryFile()
+        if kind == "sheet":
+            reports.collection_sheet(out, org, month, actor=request.user)
+            name = f"{org.short_name or org.name}{label(month)}{self.REPORTS[kind]}.xlsx"
+        elif kind == "summary":
+            reports.summary(out, org, month, actor=request.user)
+            name = f"{org.short_name or org.name}{label(month)}{self.REPORTS[kind]}.xlsx"
+        else:
+            reports.year_publication(out, org, month.year, actor=request.user)
+            name = f"{org.short_name or org.name}{month.year}年{self.REPORTS[kind]}.xlsx"
+        out.seek(0)
+        response = FileResponse(out, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition(name, f"dues-{kind}.xlsx")
+        return response
+
+    def post(self, request):
+        raise Http404

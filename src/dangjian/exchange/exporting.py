@@ -67,7 +67,7 @@ class ExportResult:
 @dataclass(frozen=True)
 class OutColumn:
     header: str
-    kind: str  # "text", "number_text" (text that must stay text), "date", "number"
+    kind: str  # "text", "number_text" (text that must stay text), "date", "number", "money" (yuan, 0.00)
     value: Callable[[Any], Any]
 
 
@@ -115,7 +115,8 @@ def write_workbook(out: IO[bytes], *, sheet_name: str, columns: list[OutColumn],
         text_format = workbook.add_format({"num_format": "@"})
         date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
         sheet = workbook.add_worksheet(sheet_name)
-        formats = {"number_text": text_format, "date": date_format}
+        money_format = workbook.add_format({"num_format": "0.00"})
+        formats = {"number_text": text_format, "date": date_format, "money": money_format}
         widths = []
         for c, column in enumerate(columns):
             sheet.write_string(0, c, column.header, header_format)
@@ -131,7 +132,7 @@ def write_workbook(out: IO[bytes], *, sheet_name: str, columns: list[OutColumn],
                     continue
                 if kind == "date":
                     write_date(r, c, value, cell_format)
-                elif kind == "number":
+                elif kind in ("number", "money"):
                     write_number(r, c, value, cell_format)
                 else:
                     write_string(r, c, value, cell_format)
