@@ -198,3 +198,37 @@ def test_fifty_concurrent_attempts_to_pay_one_member_month_make_exactly_one_paym
     assert outcomes.count("paid") == 1
     assert DuesPayment.objects.filter(member=member, active=True).count() == 1
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+@pytest.mark.django_db
+def test_relief_is_discussed_by_the_branch_and_decided_only_by_the_next_higher_committee(world):
+    member = world.members["BR1"][1]
+    standard(world, member, start=add_months(THIS_MONTH, -2))
+    actions.do_generate_bills(world.br1, add_months(THIS_MONTH, -1), actor=world.secretary)
+    relief = actions.do_propose_relief(member, kind="reduce", monthly_amount="5", first_month=add_months(THIS_MONTH, -1),
+                                       last_month=add_months(THIS_MONTH, 3), reason="大病住院，收入中断",
+                                       discussed_on=dt.date.today(), actor=world.secretary)
+    with pytest.raises(Http404):  # the branch cannot approve its own proposal
+        actions.do_decide_relief(relief, approve=True, actor=world.secretary)
+    with pytest.raises(ValidationError, match="填写意见"):
+        actions.do_decide_relief(relief, approve=False, actor=world.committee_organizer)
+    actions.do_decide_relief(relief, approve=True, note="同意", actor=world.committee_organizer)
+    bill = DuesBill.objects.get(member=member, month=add_months(THIS_MONTH, -1))
+    assert bill.amount == Decimal("5.00")
+    [payment] = pay(world, member, THIS_MONTH)
+    assert payment.amount == Decimal("5.00")
+
+
+@pytest.mark.django_db
+def test_exempt_months_cannot_be_paid_and_are_not_arrears(world):
+    member = world.members["BR1"][1]
+    standard(world, member, start=add_months(THIS_MONTH, -3))
+    relief = actions.do_propose_relief(member, kind="exempt", first_month=add_months(THIS_MONTH, -3),
+                                       last_month=THIS_MONTH, reason="失业，无收入来源",
+                                       discussed_on=dt.date.today(), actor=world.secretary)
+    actions.do_decide_relief(relief, approve=True, actor=world.committee_organizer)
+    for n in range(1, 4):
+        actions.do_generate_bills(world.br1, add_months(THIS_MONTH, -n), actor=world.secretary)
+    with pytest.raises(ValidationError, match="免交"):
+        pay(world, member, add_months(THIS_MONTH, -1))
+    assert member.pk not in arrears_by_member(DuesBill.objects.filter(member=member))

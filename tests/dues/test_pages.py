@@ -102,3 +102,26 @@ def test_reports_download_as_workbooks_with_exact_amounts(world, client):
     assert year[-1][:3] == ["其中全额上缴中央", "", 1200.0]
     client.force_login(world.secretary2)
     assert client.get("/dues/report.xlsx", {"report": "sheet", "org": world.br1.pk}).status_code == 404
+
+
+def test_relief_is_proposed_on_the_page_and_approved_by_the_committee_on_its_sheet(world, client):
+    member = world.members["BR1"][1]
+    actions.do_set_standard(member, category="employed", base="4000", effective_from=THIS_MONTH,
+                            actor=world.secretary)
+    client.force_login(world.secretary)
+    bad = client.post(f"/dues/relief/?member={member.pk}", {
+        "member": member.pk, "kind": "reduce", "monthly_amount": "", "first_month": f"{THIS_MONTH:%Y-%m}",
+        "last_month": f"{THIS_MONTH:%Y-%m}", "discussed_on": dt.date.today().isoformat(), "reason": "家庭困难"})
+    assert bad.status_code == 400 and "减免后每月交纳的金额" in bad.content.decode()
+    client.post(f"/dues/relief/?member={member.pk}", {
+        "member": member.pk, "kind": "exempt", "first_month": f"{THIS_MONTH:%Y-%m}",
+        "last_month": f"{THIS_MONTH:%Y-%m}", "discussed_on": dt.date.today().isoformat(), "reason": "失业在家无收入"})
+    assert "待上级党委审批" in client.get(f"/dues/?org={world.br1.pk}").content.decode()
+    client.force_login(world.committee_organizer)
+    sheet = client.get(f"/dues/?org={world.sta.pk}").content.decode()
+    assert "批准" in sheet and "失业在家无收入" in sheet
+    from dangjian.dues.models import DuesRelief
+
+    relief = DuesRelief.objects.get()
+    client.post("/dues/", {"action": "approve_relief", "relief": relief.pk, "org": world.sta.pk})
+    assert DuesRelief.objects.get().state == "approved"

@@ -132,7 +132,7 @@ AUDIT_ACTION_LABELS = {
     "member.import": "批量导入党员（一批）", "org.import": "批量导入党组织（一批）",
     "dues.standard": "核定党费标准", "dues.standard_confirm": "确认党费标准", "dues.bills": "生成党费账单",
     "dues.pay": "登记党费缴纳", "dues.voluntary": "自愿多交党费", "dues.reverse": "冲正党费缴纳",
-    "dues.report": "导出党费报表",
+    "dues.report": "导出党费报表", "dues.relief_propose": "申请党费减免", "dues.relief_decide": "审批党费减免",
     "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
 }
 

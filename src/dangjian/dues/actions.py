@@ -17,7 +17,7 @@ from dangjian.members.models import Member
 
 from . import calculator
 from .choices import BASED, BaseKind
-from .models import DuesBill, DuesPayment, DuesStandard
+from .models import DuesBill, DuesPayment, DuesRelief, DuesStandard
 from .months import add_months, label, month_of, months_between
 
 ALREADY_PAID = "{month}的党费已经缴纳，不能重复缴纳"
@@ -100,12 +100,22 @@ def standard_for(member: Member, month: dt.date) -> DuesStandard | None:
                                         effective_from__lte=month).order_by("-effective_from").first())
 
 
+def amount_for(member: Member, month: dt.date, standard: DuesStandard) -> Decimal:
+    """The month's amount: the standard's, unless an approved reduction or exemption covers the month."""
+    relief = (DuesRelief.objects.filter(member=member, state=DuesRelief.State.APPROVED, first_month__lte=month,
+                                        last_month__gte=month).order_by("-decided_at").first())
+    return min(relief.monthly_amount, standard.monthly_amount) if relief else standard.monthly_amount
+
+
 def _reprice_unpaid_bills(member: Member, start: dt.date) -> None:
-    """A new standard applies to the months from its start that are not paid yet (第十条)."""
+    """A new standard or relief applies to the months from its start that are not paid yet (第十条)."""
     for bill in DuesBill.objects.filter(member=member, month__gte=start).exclude(payments__active=True):
         standard = standard_for(member, bill.month)
-        if standard is not None and (bill.standard_id, bill.amount) != (standard.pk, standard.monthly_amount):
-            bill.standard, bill.amount = standard, standard.monthly_amount
+        if standard is None:
+            continue
+        amount = amount_for(member, bill.month, standard)
+        if (bill.standard_id, bill.amount) != (standard.pk, amount):
+            bill.standard, bill.amount = standard, amount
             bill.version += 1
             bill.save(update_fields=["standard", "amount", "version", "updated_at"])
 
@@ -120,7 +130,7 @@ def _bill(member: Member, month: dt.date) -> DuesBill:
         raise ValidationError({"months": f"{member.name}没有{label(month)}适用的已确认党费标准，请先核定标准"})
     try:
         with transaction.atomic():
-            return DuesBill.objects.create(member=member, month=month, amount=standard.monthly_amount,
+            return DuesBill.objects.create(member=member, month=month, amount=amount_for(member, month, standard),
                                            standard=standard, org=member.org)
     except IntegrityError:  # made meanwhile by a concurrent payment or a bill run
         return DuesBill.objects.get(member=member, month=month)
@@ -143,7 +153,7 @@ def do_generate_bills(org, month: dt.date, *, actor) -> int:
             continue
         _, created = DuesBill.objects.get_or_create(
             member=member, month=month,
-            defaults=dict(amount=standard.monthly_amount, standard=standard, org=member.org))
+            defaults=dict(amount=amount_for(member, month, standard), standard=standard, org=member.org))
         made += created
     audit.record("dues.bills", actor=actor, obj=org, after={"month": month.isoformat(), "bills": made},
                  detail=f"{org}：生成{label(month)}党费账单 {made} 份")
@@ -199,6 +209,8 @@ def do_record_payment(member: Member, *, months: list[dt.date], actor, idempoten
         bill = DuesBill.objects.select_for_update().get(pk=_bill(member, month).pk)
         if bill.payments.filter(active=True).exists():
             raise ValidationError({"months": ALREADY_PAID.format(month=label(month))})
+        if bill.amount == 0:
+            raise ValidationError({"months": f"{label(month)}已批准免交党费，不需交纳"})
         try:
             with transaction.atomic():
                 payments.append(DuesPayment.objects.create(
@@ -255,3 +267,67 @@ def do_reverse_payment(payment: DuesPayment, *, reason: str, actor) -> DuesPayme
                  detail=f"{found.member}：冲正{month} {found.amount} 元，原因：{found.reversal_reason}")
     return found
 
+
+
+@transaction.atomic
+def do_propose_relief(member: Member, *, kind: str, monthly_amount=None, first_month: dt.date, last_month: dt.date,
+                      reason: str, discussed_on: dt.date, actor) -> DuesRelief:
+    """The branch, having discussed it, asks the next-higher 党委 to let a member pay less or nothing (第七条)."""
+    member = _member_in_scope(member, actor, roles.DUES_MANAGE)
+    errors = {}
+    if kind not in DuesRelief.Kind.values:
+        errors["kind"] = "请选择少交或免交"
+    amount = Decimal("0.00")
+    if kind == DuesRelief.Kind.REDUCE:
+        try:
+            amount = calculator.parse_base(monthly_amount)
+        except ValidationError:
+            errors["monthly_amount"] = "请填写减免后每月交纳的金额"
+        else:
+            if amount <= 0:
+                errors["monthly_amount"] = "少交的金额应大于 0；不交请选择免交"
+    first, last = month_of(first_month), month_of(last_month)
+    if last < first:
+        errors["last_month"] = "截止月份不能早于起始月份"
+    if discussed_on > dt.date.today():
+        errors["discussed_on"] = "支部讨论日期不能晚于今天"
+    if len((reason or "").strip()) < 4:
+        errors["reason"] = "请写明困难情况"
+    if errors:
+        raise ValidationError(errors)
+    relief = DuesRelief.objects.create(member=member, kind=kind, monthly_amount=amount, first_month=first,
+                                       last_month=last, reason=reason.strip()[:300], discussed_on=discussed_on,
+                                       proposed_by=actor)
+    audit.record("dues.relief_propose", actor=actor, obj=member,
+                 after={"kind": kind, "amount": str(amount), "from": first.isoformat(), "to": last.isoformat()},
+                 detail=f"{member}：申请{DuesRelief.Kind(kind).label}党费（{label(first)}至{label(last)}）")
+    return relief
+
+
+def can_decide_relief(relief: DuesRelief, actor) -> bool:
+    """Only the next-higher 党委 decides: an account holding dues rights over the branch's parent organisation."""
+    from dangjian.orgs.models import Organization
+
+    parent = Organization.objects.get_parent(relief.member.org)
+    return parent is not None and Organization.objects.restrict(actor, roles.DUES_MANAGE).filter(pk=parent.pk).exists()
+
+
+@transaction.atomic
+def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", actor) -> DuesRelief:
+    found = DuesRelief.objects.select_for_update(of=("self",)).select_related("member__org").filter(pk=relief.pk).first()
+    if found is None or not can_decide_relief(found, actor):
+        raise Http404("减免申请不存在或不由您审批")
+    if found.state != DuesRelief.State.PROPOSED:
+        raise ValidationError("该申请已经审批")
+    if not approve and len((note or "").strip()) < 2:
+        raise ValidationError({"note": "不批准时请填写意见"})
+    found.state = DuesRelief.State.APPROVED if approve else DuesRelief.State.REJECTED
+    found.decided_by, found.decided_at, found.decision_note = actor, timezone.now(), (note or "").strip()[:200]
+    found.version += 1
+    found.save()
+    if approve:
+        _reprice_unpaid_bills(found.member, found.first_month)
+    audit.record("dues.relief_decide", actor=actor, obj=found.member,
+                 after={"relief": found.pk, "state": found.state, "note": found.decision_note},
+                 detail=f"{found.member}：党费{found.get_kind_display()}申请{found.get_state_display()}")
+    return found

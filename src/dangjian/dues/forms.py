@@ -3,7 +3,7 @@ from django import forms
 from dangjian.core.forms import BootstrapFormMixin, DateInput
 
 from .choices import BaseKind, DuesCategory
-from .models import DuesPayment
+from .models import DuesPayment, DuesRelief
 
 
 class CalculatorForm(BootstrapFormMixin, forms.Form):
@@ -34,3 +34,12 @@ class PaymentForm(BootstrapFormMixin, forms.Form):
 class ReverseForm(forms.Form):
     payment = forms.IntegerField()
     reason = forms.CharField(max_length=200)
+
+
+class ReliefForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=DuesRelief.Kind.choices)
+    monthly_amount = forms.CharField(label="减免后每月交纳（元）", required=False, help_text="免交不填")
+    first_month = forms.CharField(label="起始月份", widget=forms.TextInput(attrs={"type": "month"}))
+    last_month = forms.CharField(label="截止月份", widget=forms.TextInput(attrs={"type": "month"}))
+    discussed_on = forms.DateField(label="支部讨论日期", widget=DateInput)
+    reason = forms.CharField(label="困难情况", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))

@@ -121,3 +121,40 @@ class DuesPayment(models.Model):
                                     name="dues_one_active_payment_per_bill"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="dues_payment_positive"),
         ]
+
+
+class DuesRelief(TimeStampedModel):
+    """A reduction or exemption for members in real hardship: discussed by the branch, approved by the
+    next-higher 党委 (党费规定 第七条). Approved, it sets the amount of the months it covers."""
+
+    class Kind(models.TextChoices):
+        REDUCE = "reduce", "少交"
+        EXEMPT = "exempt", "免交"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "支部已讨论，待上级党委审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "未批准"
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_reliefs",
+                               verbose_name="党员")
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    monthly_amount = models.DecimalField("减免后每月交纳（元）", max_digits=10, decimal_places=2)
+    first_month = models.DateField("起始月份")
+    last_month = models.DateField("截止月份")
+    reason = models.CharField("困难情况", max_length=300)
+    discussed_on = models.DateField("支部讨论日期")
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="提出人")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, verbose_name="审批人")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+
+    objects = ScopedByMember.as_manager()
+
+    class Meta:
+        verbose_name = "党费减免"
+        verbose_name_plural = "党费减免"
+        ordering = ["-created_at"]

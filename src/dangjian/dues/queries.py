@@ -26,7 +26,7 @@ def arrears_by_member(bills, today: dt.date | None = None) -> dict[int, Arrears]
     """From a bill queryset (already scoped), the arrears of each member who has any."""
     current = month_of(today or dt.date.today())
     unpaid = defaultdict(list)
-    for member_id, month in (bills.filter(month__lt=current).exclude(payments__active=True)
+    for member_id, month in (bills.filter(month__lt=current, amount__gt=0).exclude(payments__active=True)
                              .values_list("member_id", "month").order_by("member_id", "-month")):
         unpaid[member_id].append(month)
     result = {}

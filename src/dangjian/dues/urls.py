@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.SheetView.as_view(), name="sheet"),
     path("calculator/", views.CalculatorView.as_view(), name="calculator"),
     path("standard/", views.StandardView.as_view(), name="standard"),
+    path("relief/", views.ReliefView.as_view(), name="relief"),
     path("me/", views.MyDuesView.as_view(), name="mine"),
     path("report.xlsx", views.ReportView.as_view(), name="report"),
 ]

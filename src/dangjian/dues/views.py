@@ -21,8 +21,8 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import actions, calculator
-from .forms import CalculatorForm, PaymentForm, StandardForm
-from .models import DuesBill, DuesPayment, DuesStandard
+from .forms import CalculatorForm, PaymentForm, ReliefForm, StandardForm
+from .models import DuesBill, DuesPayment, DuesRelief, DuesStandard
 from .months import add_months, label, month_of, month_range, parse_month
 from .queries import arrears_by_member
 
@@ -93,12 +93,16 @@ class SheetView(ScopedViewMixin, TemplateView):
             rows.append({"member": member, "standard": actions.standard_for(member, month), "bill": bill,
                          "payment": paid.get(bill.pk) if bill else None, "arrears": arrears.get(member.pk)})
         pending = DuesStandard.objects.restrict(user, self.perm).filter(status=DuesStandard.Status.DECLARED)
+        reliefs = (DuesRelief.objects.restrict(user, self.perm).filter(state=DuesRelief.State.PROPOSED)
+                   .select_related("member__org"))
         if org is not None:
             pending = pending.filter(member__org__path__startswith=org.path)
+            reliefs = reliefs.filter(member__org__path__startswith=org.path)
+        reliefs = [(r, actions.can_decide_relief(r, user)) for r in reliefs[:100]]
         return super().get_context_data(
             org=org, orgs=self.orgs(), month=month, month_label=label(month), rows=rows,
             previous=add_months(month, -1), next=add_months(month, 1), arrears_filter=arrears_filter,
-            pending=pending.select_related("member")[:100], key=uuid.uuid4().hex,
+            pending=pending.select_related("member")[:100], reliefs=reliefs, key=uuid.uuid4().hex,
             methods=DuesPayment.Method.choices, today=dt.date.today(), **kwargs)
 
     def post(self, request):
@@ -130,6 +134,13 @@ class SheetView(ScopedViewMixin, TemplateView):
                     raise Http404("党费标准不存在或不在您的管理范围内")
                 actions.do_confirm_standard(standard, actor=user)
                 messages.success(request, f"已确认{standard.member.name}的党费标准")
+            elif action in ("approve_relief", "reject_relief"):
+                relief = DuesRelief.objects.restrict(user, self.perm).filter(pk=request.POST.get("relief") or 0).first()
+                if relief is None:
+                    raise Http404("减免申请不存在或不在您的管理范围内")
+                actions.do_decide_relief(relief, approve=action == "approve_relief",
+                                         note=request.POST.get("note", ""), actor=user)
+                messages.success(request, "已审批")
             elif action == "reverse":
                 payment = DuesPayment.objects.restrict(user, self.perm).filter(
                     pk=request.POST.get("payment") or 0).first()
@@ -190,6 +201,41 @@ class StandardView(ScopedViewMixin, TemplateView):
                     form_errors_from(form, exc)
                 else:
                     messages.success(request, f"已核定{member.name}的党费标准")
+                    return redirect(reverse("dues:sheet") + f"?org={member.org_id}")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ReliefView(StandardView):
+    """The branch, after discussing it, asks the next-higher 党委 to reduce or waive a member's dues."""
+
+    template_name = "dues/relief.html"
+    scoped_model = DuesRelief
+
+    def get_context_data(self, form=None, **kwargs):
+        member = self.member()
+        initial = {"first_month": f"{dt.date.today():%Y-%m}", "last_month": f"{dt.date.today():%Y}-12",
+                   "discussed_on": dt.date.today()}
+        return TemplateView.get_context_data(
+            self, member=member, form=form or ReliefForm(initial=initial),
+            reliefs=DuesRelief.objects.filter(member=member)[:20], **kwargs)
+
+    def post(self, request):
+        member, form = self.member(), ReliefForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                first, last = parse_month(data["first_month"]), parse_month(data["last_month"])
+            except ValueError:
+                form.add_error("first_month", "请选择起止月份")
+            else:
+                try:
+                    actions.do_propose_relief(member, kind=data["kind"], monthly_amount=data["monthly_amount"] or None,
+                                              first_month=first, last_month=last, reason=data["reason"],
+                                              discussed_on=data["discussed_on"], actor=request.user)
+                except ValidationError as exc:
+                    form_errors_from(form, exc)
+                else:
+                    messages.success(request, "已报上级党委审批")
                     return redirect(reverse("dues:sheet") + f"?org={member.org_id}")
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
