@@ -125,3 +125,48 @@ def test_relief_is_proposed_on_the_page_and_approved_by_the_committee_on_its_she
     relief = DuesRelief.objects.get()
     client.post("/dues/", {"action": "approve_relief", "relief": relief.pk, "org": world.sta.pk})
     assert DuesRelief.objects.get().state == "approved"
+
+
+def test_a_member_pays_online_once_even_when_the_channel_confirms_twice(world, client):
+    from dangjian.dues import payments
+    from dangjian.dues.models import PaymentOrder
+
+    member = world.own_member
+    actions.do_set_standard(member, category="employed", base="2000", effective_from=add_months(THIS_MONTH, -1),
+                            actor=world.secretary)
+    client.force_login(world.member_user)
+    page = client.get("/dues/me/").content.decode()
+    assert "在线交纳" in page
+    response = client.post("/dues/me/", {"action": "pay_online",
+                                         "months": [f"{add_months(THIS_MONTH, -1):%Y-%m}", f"{THIS_MONTH:%Y-%m}"]})
+    order = PaymentOrder.objects.get()
+    assert response.url == f"/dues/pay/fake/?order={order.order_id}" and order.amount == Decimal("20.00")
+    checkout = client.get(response.url).content.decode()
+    assert "20.00" in checkout and "确认支付" in checkout
+    channel = payments.provider()
+    forged = {"order_id": order.order_id, "paid": "1", "external_ref": "X", "signature": "0" * 64}
+    assert client.post("/dues/pay/callback/", forged).status_code == 400
+    assert not DuesPayment.objects.exists()
+    signed = {"order_id": order.order_id, "paid": "1", "external_ref": "X",
+              "signature": channel.sign(order.order_id, True, "X")}
+    client.post("/dues/pay/callback/", signed)
+    client.post("/dues/pay/callback/", signed)  # the channel retries its notification
+    assert DuesPayment.objects.filter(member=member, active=True, method="online").count() == 2
+    assert PaymentOrder.objects.get().state == "paid"
+    assert "在线交纳" not in client.get("/dues/me/").content.decode()  # nothing left to pay
+
+
+def test_an_order_paid_at_the_branch_meanwhile_is_marked_for_refund_not_paid_twice(world, client):
+    from dangjian.dues import payments
+    from dangjian.dues.models import PaymentOrder
+
+    member = world.own_member
+    actions.do_set_standard(member, category="employed", base="2000", effective_from=THIS_MONTH,
+                            actor=world.secretary)
+    order = actions.do_start_online_payment(member, months=[THIS_MONTH], actor=world.member_user)
+    actions.do_record_payment(member, months=[THIS_MONTH], actor=world.secretary, idempotency_key="cash-1")
+    channel = payments.provider()
+    client.post("/dues/pay/callback/", {"order_id": order.order_id, "paid": "1", "external_ref": "Y",
+                                        "signature": channel.sign(order.order_id, True, "Y")})
+    assert PaymentOrder.objects.get().state == "refund"
+    assert DuesPayment.objects.filter(member=member, active=True).count() == 1

@@ -12,6 +12,7 @@ EXEMPT = {
     "accounts:login", "accounts:logout", "accounts:password_change", "healthz", "home",
     "api-token", "api-schema", "api-docs",
     "dues:calculator", "api-dues-calculate",  # the public dues calculator: reads no records
+    "dues:payment_callback",  # the payment channel's signed confirmation of one order
 }
 
 

@@ -56,6 +56,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # State-changing routes that may be called without a CSRF token, and why.
 CSRF_EXEMPT = {
     "/api/v1/auth/token/": "exchanges a password for a token; no session is used or created",
+    "/dues/pay/callback/": "the payment channel's server-to-server confirmation: trusted only by its signature, "
+                           "it can only complete the order it names",
 }
 
 
@@ -153,6 +155,10 @@ def test_no_template_or_view_switches_off_escaping_or_csrf():
     for path in source_files():
         text = path.read_text(encoding="utf-8")
         for word in ("mark_safe(", "csrf_exempt", "SafeString("):
-            if word in text:
+            if word in text and (str(path.relative_to(SRC)), word) not in REVIEWED_EXEMPTIONS:
                 offenders.append(f"{path.relative_to(SRC)}: {word}")
     assert offenders == []
+
+
+# Reviewed: the payment channel calls back server to server; the view trusts only the channel's signature.
+REVIEWED_EXEMPTIONS = {("dues/views.py", "csrf_exempt")}

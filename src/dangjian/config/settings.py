@@ -210,6 +210,8 @@ IMPORT_PARALLEL_MIN_ROWS = _int_env("DANGJIAN_IMPORT_PARALLEL_MIN_ROWS", 20_000)
 # Uploaded files and staged rows are kept (encrypted) this long, then purged.
 IMPORT_RETENTION_HOURS = _int_env("DANGJIAN_IMPORT_RETENTION_HOURS", 24)
 IMPORT_DIR = DATA_DIR / "imports"
+# Online dues payment: a provider class with checkout_url / verify (the fake one moves no money).
+DUES_PAYMENT_PROVIDER = os.environ.get("DANGJIAN_DUES_PAYMENT_PROVIDER", "dangjian.dues.payments.FakeProvider")
 # Exchange packages between levels: keys shared per pair of instances (dangjian exchange key add).
 EXCHANGE_KEY_FILE = Path(os.environ.get("DANGJIAN_EXCHANGE_KEY_FILE", DATA_DIR / "exchange-keys.json"))
 INSTANCE_NAME = os.environ.get("DANGJIAN_INSTANCE_NAME", "") or socket.gethostname()

@@ -22,6 +22,9 @@ def no_superusers_and_keys(app_configs, **kwargs):
         errors.append(Error("缺少数据加密密钥：请设置 DANGJIAN_DATA_KEY 或 DANGJIAN_KEY_FILE", id="dangjian.E002"))
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         errors.append(Error("生产环境（等保三级）须使用 PostgreSQL，不能使用嵌入式 SQLite", id="dangjian.E003"))
+    if settings.DUES_PAYMENT_PROVIDER.endswith(".FakeProvider"):
+        errors.append(Error("生产环境不能使用模拟支付渠道：请配置 DANGJIAN_DUES_PAYMENT_PROVIDER 为真实的支付渠道",
+                            id="dangjian.E005"))
     return errors
 
 

@@ -133,6 +133,7 @@ AUDIT_ACTION_LABELS = {
     "dues.standard": "核定党费标准", "dues.standard_confirm": "确认党费标准", "dues.bills": "生成党费账单",
     "dues.pay": "登记党费缴纳", "dues.voluntary": "自愿多交党费", "dues.reverse": "冲正党费缴纳",
     "dues.report": "导出党费报表", "dues.relief_propose": "申请党费减免", "dues.relief_decide": "审批党费减免",
+    "dues.order": "发起在线交纳党费",
     "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
 }
 

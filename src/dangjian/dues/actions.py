@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -177,6 +178,13 @@ def do_record_payment(member: Member, *, months: list[dt.date], actor, idempoten
     The same idempotency key again (a retried request) returns the payments it made instead of paying twice.
     """
     member = _member_in_scope(member, actor, roles.DUES_MANAGE)
+    return _pay(member, months=months, actor=actor, idempotency_key=idempotency_key, method=method,
+                paid_by=paid_by, paid_on=paid_on, external_ref=external_ref)
+
+
+def _pay(member: Member, *, months, actor, idempotency_key, method, paid_by="", paid_on=None,
+         external_ref="") -> list[DuesPayment]:
+    """The payment itself, for a member already checked to be payable by `actor`."""
     if not idempotency_key or len(idempotency_key) > 48:
         raise ValidationError({"idempotency_key": "缺少或过长的请求编号"})
     previous = list(DuesPayment.objects.filter(idempotency_key__startswith=f"{idempotency_key}:", member=member))
@@ -331,3 +339,62 @@ def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", actor
                  after={"relief": found.pk, "state": found.state, "note": found.decision_note},
                  detail=f"{found.member}：党费{found.get_kind_display()}申请{found.get_state_display()}")
     return found
+
+
+def payable_months(member: Member, today: dt.date | None = None) -> list[dt.date]:
+    """The months a member may pay now (online): unpaid, owed, inside the back-payment window, up to this month."""
+    today = today or dt.date.today()
+    first, _ = payable_window(today)
+    start = max(first, _payer_since(member))
+    months = [add_months(start, n) for n in range(months_between(start, month_of(today)) + 1)]
+    paid = set(DuesBill.objects.filter(member=member, month__in=months)
+               .filter(Q(payments__active=True) | Q(amount=0)).values_list("month", flat=True))
+    return [m for m in months if m not in paid and standard_for(member, m) is not None]
+
+
+@transaction.atomic
+def do_start_online_payment(member: Member, *, months: list[dt.date], actor) -> "PaymentOrder":
+    """A member pays their own dues online: an order with the provider, paid when the provider confirms."""
+    from .models import PaymentOrder
+    from .payments import provider
+
+    if member.user_id != actor.pk:
+        raise Http404("只能为本人在线交纳党费")
+    allowed = set(payable_months(member))
+    months = sorted({month_of(m) for m in months})
+    if not months or not set(months) <= allowed:
+        raise ValidationError({"months": "请选择可以交纳的月份（未交、在补缴期限内）"})
+    amount = sum((amount_for(member, m, standard_for(member, m)) for m in months), Decimal("0.00"))
+    order = PaymentOrder.objects.create(member=member, months=[m.isoformat() for m in months], amount=amount,
+                                        provider=provider().name, created_by=actor)
+    audit.record("dues.order", actor=actor, obj=member, after={"order": order.order_id, "amount": str(amount)},
+                 detail=f"{member}：在线交纳{'、'.join(label(m) for m in months)}党费 {amount} 元（待支付）")
+    return order
+
+
+@transaction.atomic
+def do_complete_online_payment(order_id: str, *, external_ref: str, paid: bool) -> "PaymentOrder":
+    """The provider's confirmation (verified by the caller): record the payments once, however often it comes."""
+    from .models import PaymentOrder
+
+    order = PaymentOrder.objects.select_for_update().select_related("member", "created_by").filter(
+        order_id=order_id).first()
+    if order is None:
+        raise Http404("支付订单不存在")
+    if order.state != PaymentOrder.State.PENDING:
+        return order
+    if not paid:
+        order.state = PaymentOrder.State.FAILED
+        order.save(update_fields=["state"])
+        return order
+    try:
+        with transaction.atomic():
+            _pay(order.member, months=[dt.date.fromisoformat(m) for m in order.months], actor=order.created_by,
+                 idempotency_key=order.order_id, method=DuesPayment.Method.ONLINE, external_ref=external_ref[:64])
+    except ValidationError as exc:  # paid at the branch meanwhile: the money must go back
+        order.state, order.note = PaymentOrder.State.REFUND, "；".join(exc.messages)[:200]
+    else:
+        order.state = PaymentOrder.State.PAID
+    order.external_ref, order.completed_at = external_ref[:64], timezone.now()
+    order.save(update_fields=["state", "note", "external_ref", "completed_at"])
+    return order

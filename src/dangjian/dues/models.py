@@ -7,6 +7,8 @@ constraint), whatever the number of concurrent attempts.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,6 +17,10 @@ from dangjian.accounts.scope import restrict
 from dangjian.core.models import TimeStampedModel
 
 from .choices import BaseKind, DuesCategory
+
+
+def _order_id() -> str:
+    return uuid.uuid4().hex
 
 
 class ScopedByMember(models.QuerySet):
@@ -158,3 +164,32 @@ class DuesRelief(TimeStampedModel):
         verbose_name = "党费减免"
         verbose_name_plural = "党费减免"
         ordering = ["-created_at"]
+
+
+class PaymentOrder(models.Model):
+    """An online payment in progress: the provider confirms it, and only then are the months paid."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待支付"
+        PAID = "paid", "已支付"
+        FAILED = "failed", "支付失败"
+        REFUND = "refund", "重复支付，待退款"
+
+    order_id = models.CharField("订单号", max_length=40, unique=True, default=_order_id)
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_orders",
+                               verbose_name="党员")
+    months = models.JSONField("月份")
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
+    provider = models.CharField("支付渠道", max_length=32)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PENDING)
+    external_ref = models.CharField("支付流水号", max_length=64, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ScopedByMember.as_manager()
+
+    class Meta:
+        verbose_name = "在线支付订单"
+        verbose_name_plural = "在线支付订单"

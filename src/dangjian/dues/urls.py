@@ -9,4 +9,6 @@ urlpatterns = [
     path("relief/", views.ReliefView.as_view(), name="relief"),
     path("me/", views.MyDuesView.as_view(), name="mine"),
     path("report.xlsx", views.ReportView.as_view(), name="report"),
+    path("pay/fake/", views.FakeCheckoutView.as_view(), name="fake_checkout"),
+    path("pay/callback/", views.PaymentCallbackView.as_view(), name="payment_callback"),
 ]

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from dangjian.accounts import roles
@@ -20,9 +24,9 @@ from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
-from . import actions, calculator
+from . import actions, calculator, payments
 from .forms import CalculatorForm, PaymentForm, ReliefForm, StandardForm
-from .models import DuesBill, DuesPayment, DuesRelief, DuesStandard
+from .models import DuesBill, DuesPayment, DuesRelief, DuesStandard, PaymentOrder
 from .months import add_months, label, month_of, month_range, parse_month
 from .queries import arrears_by_member
 
@@ -256,7 +260,8 @@ class MyDuesView(ScopedViewMixin, TemplateView):
         paid = {p.bill_id for p in payments if p.active and p.bill_id}
         arrears = arrears_by_member(self.scoped().filter(member=member)).get(member.pk)
         return super().get_context_data(
-            member=member, standards=DuesStandard.objects.filter(member=member).order_by("-effective_from")[:5],
+            member=member, payable=actions.payable_months(member) if member.status == MemberStatus.NORMAL else [],
+            standards=DuesStandard.objects.filter(member=member).order_by("-effective_from")[:5],
             bills=[(b, b.pk in paid) for b in bills], payments=payments, arrears=arrears,
             form=form or StandardForm(initial={"effective_from": f"{dt.date.today():%Y}-01", "category": "employed",
                                                "base_kind": "monthly"}), **kwargs)
@@ -265,6 +270,18 @@ class MyDuesView(ScopedViewMixin, TemplateView):
         member = Member.objects.filter(user=request.user, status=MemberStatus.NORMAL).first()
         if member is None:
             raise Http404("没有关联的党员档案")
+        if request.POST.get("action") == "pay_online":
+            try:
+                months = [parse_month(m) for m in request.POST.getlist("months")]
+                order = actions.do_start_online_payment(member, months=months, actor=request.user)
+            except ValueError:
+                messages.error(request, "月份格式错误")
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                return redirect(payments.provider().checkout_url(order))
+            return redirect("dues:mine")
         form = StandardForm(request.POST)
         if form.is_valid():
             try:
@@ -316,3 +333,44 @@ class ReportView(SheetView):
 
     def post(self, request):
         raise Http404
+
+
+class FakeCheckoutView(ScopedViewMixin, TemplateView):
+    """The fake payment channel's page (demo and tests): the payer confirms, and the channel calls back."""
+
+    template_name = "dues/fake_checkout.html"
+    scoped_model = PaymentOrder
+    perm = roles.DUES_VIEW
+
+    def get_context_data(self, **kwargs):
+        order = (PaymentOrder.objects.filter(order_id=self.request.GET.get("order", ""),
+                                             created_by=self.request.user).select_related("member").first())
+        if order is None or settings.PRODUCTION:
+            raise Http404("支付订单不存在")
+        channel = payments.provider()
+        ref = f"FAKE-{order.order_id[:12].upper()}"
+        fields = {"order_id": order.order_id, "paid": "1", "external_ref": ref,
+                  "signature": channel.sign(order.order_id, True, ref)} if hasattr(channel, "sign") else {}
+        return super().get_context_data(order=order, months=[label(dt.date.fromisoformat(m)) for m in order.months],
+                                        fields=fields, **kwargs)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class PaymentCallbackView(ScopeExemptMixin, View):
+    """Where the payment channel confirms an order. Trusted only with a valid signature; safe to repeat."""
+
+    scope_exempt = "the payment channel's signed confirmation; it names one order and changes only that"
+
+    def post(self, request):
+        confirmation = payments.provider().verify(request.POST)
+        if confirmation is None:
+            return HttpResponseBadRequest("签名无效")
+        order = actions.do_complete_online_payment(confirmation.order_id, external_ref=confirmation.external_ref,
+                                                   paid=confirmation.paid)
+        if request.user.is_authenticated and order.created_by_id == request.user.pk:
+            if order.state == PaymentOrder.State.PAID:
+                messages.success(request, f"支付成功：{order.amount} 元")
+            else:
+                messages.error(request, f"{order.get_state_display()}：{order.note}")
+            return redirect("dues:mine")
+        return HttpResponse("success", content_type="text/plain")
