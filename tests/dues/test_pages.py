@@ -170,3 +170,27 @@ def test_an_order_paid_at_the_branch_meanwhile_is_marked_for_refund_not_paid_twi
                                         "signature": channel.sign(order.order_id, True, "Y")})
     assert PaymentOrder.objects.get().state == "refund"
     assert DuesPayment.objects.filter(member=member, active=True).count() == 1
+
+
+def test_a_member_in_arrears_is_reminded_on_the_home_page(world, client):
+    member = world.own_member
+    actions.do_set_standard(member, category="employed", base="2000", effective_from=add_months(THIS_MONTH, -2),
+                            actor=world.secretary)
+    for n in (1, 2):
+        actions.do_generate_bills(world.br1, add_months(THIS_MONTH, -n), actor=world.secretary)
+    client.force_login(world.member_user)
+    assert "您已连续 2 个月未交纳党费" in client.get("/").content.decode()
+    actions.do_record_payment(member, months=[add_months(THIS_MONTH, -2), add_months(THIS_MONTH, -1)],
+                              actor=world.secretary, idempotency_key="k-9")
+    assert "未交纳党费" not in client.get("/").content.decode()
+
+
+def test_rules_are_read_as_in_force_on_the_date_of_the_event(monkeypatch):
+    from dangjian.core import rulebook
+    from dangjian.dues.calculator import calculate
+
+    future = rulebook.RuleVersion("2099", dt.date(2099, 1, 1), {
+        **rulebook.VERSIONS[-1].values, "dues_employed_brackets": [["100000", "0.001"], [None, "0.002"]]})
+    monkeypatch.setattr(rulebook, "VERSIONS", [*rulebook.VERSIONS, future])
+    assert calculate("employed", "5000", dt.date(2098, 12, 31)).amount == Decimal("50.00")
+    assert calculate("employed", "5000", dt.date(2099, 1, 1)).amount == Decimal("5.00")

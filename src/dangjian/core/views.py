@@ -197,6 +197,16 @@ def forbidden(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+def my_arrears(user):
+    """A member's own unpaid dues in a row (the reminder on their home page)."""
+    from dangjian.dues.models import DuesBill
+    from dangjian.dues.queries import arrears_by_member
+
+    bills = DuesBill.objects.restrict(user, roles.DUES_VIEW).filter(member__user=user)
+    found = list(arrears_by_member(bills).values())
+    return found[0] if found and found[0].consecutive else None
+
+
 class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
     """Needs my attention: computed from the member records in the user's own scope."""
 
@@ -211,5 +221,6 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
         items = attention_items(user) if user.has_perm_anywhere(roles.MEMBER_ADD) else []
         if user.has_perm_anywhere(roles.DUES_MANAGE):
             items = dues_items(user) + items
-        return super().get_context_data(items=items, is_member_only=user.role_names() == {"member"},
-                                        **kwargs)
+        member_only = user.role_names() == {"member"}
+        return super().get_context_data(items=items, is_member_only=member_only,
+                                        my_arrears=my_arrears(user) if member_only else None, **kwargs)
