@@ -37,6 +37,7 @@ ORG_ADD = "org.add"
 ORG_CHANGE = "org.change"
 ORG_MOVE = "org.move"
 ORG_DISSOLVE = "org.dissolve"
+TRANSFER_APPROVE = "transfer.approve"  # the sending 基层党委 approves a transfer out
 DUES_VIEW = "dues.view"
 DUES_MANAGE = "dues.manage"  # standards, bills, payments, reversals
 AUDIT_VIEW = "audit.view"
@@ -54,7 +55,7 @@ class Role:
 
 _BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE,
                           DUES_VIEW, DUES_MANAGE})
-_COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE}
+_COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE, TRANSFER_APPROVE}
 
 ROLES: dict[str, Role] = {
     RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW, DUES_VIEW})),

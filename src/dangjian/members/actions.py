@@ -137,6 +137,10 @@ def do_update_member(member: Member, *, data: dict, actor, expected_version=None
         # Moving between organisations inside the editor's own scope (e.g. to a group's branch);
         # transfers between unrelated organisations go through the transfer workflow.
         require(actor, roles.MEMBER_CHANGE, org)
+        from .models import Transfer
+
+        if Transfer.objects.filter(member=member, state__in=Transfer.OPEN).exists():
+            raise ValidationError({"org": TRANSFER_OPEN})
         member.org = _locked_org(org)
     validate_member(member)
     member.version += 1
@@ -200,4 +204,168 @@ def _locked(member: Member, actor, perm: str) -> Member:
     found = Member.objects.restrict(actor, perm).select_for_update(of=("self",)).filter(pk=member.pk).first()
     if found is None:
         raise Http404("党员不存在或不在您的管理范围内")
+    return found
+
+
+# -- 组织关系转接 (transfers inside the system) ------------------------------------------------------------------
+
+TRANSFER_OPEN = "该党员已有正在办理的组织关系转接，请先办结或撤回"
+
+
+def _transfer_step(transfer, actor, step: str, note: str = "") -> None:
+    transfer.history = [*transfer.history, {"at": dt.datetime.now().isoformat(timespec="seconds"),
+                                            "by": getattr(actor, "username", ""), "step": step, "note": note}]
+
+
+def _locked_transfer(transfer, actor, perm: str, org_field: str):
+    from dangjian.orgs.models import Organization as Org
+
+    from .models import Transfer
+
+    found = Transfer.objects.select_for_update().select_related("member", "from_org", "to_org").filter(
+        pk=transfer.pk).first()
+    if found is None:
+        raise Http404("转接记录不存在或不由您办理")
+    org = getattr(found, org_field)
+    if org_field == "from_org" and perm == roles.TRANSFER_APPROVE:
+        org = Org.objects.get_parent(org) or org  # the 基层党委 above the sending branch
+    if not Org.objects.restrict(actor, perm).filter(pk=org.pk).exists():
+        raise Http404("转接记录不存在或不由您办理")
+    return found
+
+
+@transaction.atomic
+def do_apply_transfer(member: Member, *, to_org: Organization, reason: str, actor):
+    """The sending branch applies to transfer a member's relationship to another organisation."""
+    from .models import Transfer
+
+    member = _locked(member, actor, roles.MEMBER_CHANGE)
+    errors = {}
+    to_org = Organization.objects.filter(pk=getattr(to_org, "pk", None)).first()
+    if to_org is None:
+        errors["to_org"] = "请选择接收党组织"
+    elif to_org.pk == member.org_id:
+        errors["to_org"] = "接收党组织与现在的党组织相同"
+    elif org_refusal(to_org):
+        errors["to_org"] = org_refusal(to_org)
+    if member.status != MemberStatus.NORMAL:
+        errors["member"] = f"该党员党籍状态为“{member.get_status_display()}”，不能办理转接"
+    if len((reason or "").strip()) < 2:
+        errors["reason"] = "请填写转接原因（如工作调动、迁居）"
+    if Transfer.objects.filter(member=member, state__in=Transfer.OPEN).exists():
+        errors["member"] = TRANSFER_OPEN
+    if errors:
+        raise ValidationError(errors)
+    transfer = Transfer(member=member, from_org=member.org, to_org=to_org, reason=reason.strip()[:200],
+                        applied_by=actor)
+    _transfer_step(transfer, actor, "申请")
+    try:
+        with transaction.atomic():
+            transfer.save()
+    except IntegrityError:  # a concurrent application for the same member won
+        raise ValidationError({"member": TRANSFER_OPEN}) from None
+    audit.record("transfer.apply", actor=actor, obj=member,
+                 after={"transfer": transfer.pk, "from": member.org.code, "to": to_org.code},
+                 detail=f"{member}：申请转出至{to_org.name}")
+    return transfer
+
+
+@transaction.atomic
+def do_approve_transfer(transfer, *, actor):
+    """The sending 基层党委 approves the transfer out."""
+    transfer = _locked_transfer(transfer, actor, roles.TRANSFER_APPROVE, "from_org")
+    if transfer.state != transfer.State.APPLIED:
+        raise ValidationError(f"当前状态为“{transfer.get_state_display()}”，不能审批")
+    transfer.state = transfer.State.APPROVED
+    _transfer_step(transfer, actor, "转出党委审批")
+    transfer.version += 1
+    transfer.save()
+    audit.record("transfer.approve", actor=actor, obj=transfer.member, after={"transfer": transfer.pk},
+                 detail=f"{transfer.member}：转出审批通过，转至{transfer.to_org.name}")
+    return transfer
+
+
+@transaction.atomic
+def do_receive_transfer(transfer, *, actor, on: dt.date | None = None):
+    """The receiving organisation accepts: from this moment the member belongs to it."""
+    transfer = _locked_transfer(transfer, actor, roles.MEMBER_ADD, "to_org")
+    if transfer.state != transfer.State.APPROVED:
+        raise ValidationError(f"当前状态为“{transfer.get_state_display()}”，不能接收")
+    member = Member.objects.select_for_update().get(pk=transfer.member_id)
+    refusal = org_refusal(_locked_org(transfer.to_org))
+    if refusal:
+        raise ValidationError(f"接收党组织不能接收党员：{refusal}")
+    before = _audit_snapshot(member)
+    member.org_id = transfer.to_org_id
+    member.version += 1
+    member.save(update_fields=["org", "version", "updated_at"])
+    transfer.state, transfer.received_on = transfer.State.RECEIVED, on or dt.date.today()
+    _transfer_step(transfer, actor, "接收")
+    transfer.version += 1
+    transfer.save()
+    old, new = changed(before, _audit_snapshot(member))
+    audit.record("transfer.receive", actor=actor, obj=member, before=old, after={**new, "transfer": transfer.pk},
+                 detail=f"{member}：由{transfer.from_org.name}转入{transfer.to_org.name}")
+    return transfer
+
+
+@transaction.atomic
+def do_send_back_transfer(transfer, *, reason: str, actor):
+    """Send a transfer back one step with a reason: the receiver to the sending 党委, the 党委 to the branch."""
+    from .models import Transfer
+
+    if len((reason or "").strip()) < 2:
+        raise ValidationError({"reason": "请填写退回原因"})
+    found = Transfer.objects.filter(pk=transfer.pk).first()
+    if found is None:
+        raise Http404("转接记录不存在或不由您办理")
+    if found.state == Transfer.State.APPROVED:
+        found = _locked_transfer(found, actor, roles.MEMBER_ADD, "to_org")
+        target, step = Transfer.State.APPLIED, "接收方退回"
+    elif found.state == Transfer.State.APPLIED:
+        found = _locked_transfer(found, actor, roles.TRANSFER_APPROVE, "from_org")
+        target, step = Transfer.State.RETURNED, "转出党委退回"
+    else:
+        raise ValidationError(f"当前状态为“{found.get_state_display()}”，不能退回")
+    if found.state not in (Transfer.State.APPROVED, Transfer.State.APPLIED):
+        raise ValidationError("该转接已被他人办理，请刷新")
+    found.state, found.note = target, reason.strip()[:200]
+    _transfer_step(found, actor, step, found.note)
+    found.version += 1
+    found.save()
+    audit.record("transfer.send_back", actor=actor, obj=found.member, after={"transfer": found.pk, "to": target},
+                 detail=f"{found.member}：转接{step}，原因：{found.note}")
+    return found
+
+
+@transaction.atomic
+def do_withdraw_transfer(transfer, *, actor, reason: str = ""):
+    """The sending branch withdraws before the next step has acted; a returned application may be resubmitted."""
+    from .models import Transfer
+
+    found = _locked_transfer(transfer, actor, roles.MEMBER_CHANGE, "from_org")
+    if found.state not in (Transfer.State.APPLIED, Transfer.State.RETURNED):
+        raise ValidationError("转出党委已经审批，不能撤回；如需撤销请联系转出党委退回")
+    found.state, found.note = Transfer.State.WITHDRAWN, (reason or "").strip()[:200]
+    _transfer_step(found, actor, "撤回", found.note)
+    found.version += 1
+    found.save()
+    audit.record("transfer.withdraw", actor=actor, obj=found.member, after={"transfer": found.pk},
+                 detail=f"{found.member}：撤回组织关系转接")
+    return found
+
+
+@transaction.atomic
+def do_resubmit_transfer(transfer, *, actor):
+    from .models import Transfer
+
+    found = _locked_transfer(transfer, actor, roles.MEMBER_CHANGE, "from_org")
+    if found.state != Transfer.State.RETURNED:
+        raise ValidationError("只有被退回的申请可以重新提交")
+    found.state = Transfer.State.APPLIED
+    _transfer_step(found, actor, "重新提交")
+    found.version += 1
+    found.save()
+    audit.record("transfer.apply", actor=actor, obj=found.member, after={"transfer": found.pk, "resubmitted": True},
+                 detail=f"{found.member}：重新提交组织关系转接")
     return found

@@ -84,3 +84,49 @@ class Member(TimeStampedModel):
     @property
     def masked_address(self) -> str:
         return mask_address(self.address)
+
+
+class TransferQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        """Transfers the user takes part in: out of, or into, an organisation in their scope."""
+        out = restrict(self, user, perm, org_field="from_org")
+        into = restrict(self, user, perm, org_field="to_org")
+        return self.filter(pk__in=out.values("pk")) | self.filter(pk__in=into.values("pk"))
+
+
+class Transfer(TimeStampedModel):
+    """组织关系转接 inside the system: the sending branch applies, the sending 党委 approves, the receiving side
+    accepts. Until it is received the member stays with (and is the responsibility of) the sender."""
+
+    class State(models.TextChoices):
+        APPLIED = "applied", "转出支部已申请，待转出党委审批"
+        APPROVED = "approved", "转出党委已审批，待接收方接收"
+        RETURNED = "returned", "已退回转出支部"
+        RECEIVED = "received", "已接收"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    OPEN = (State.APPLIED, State.APPROVED, State.RETURNED)
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transfers", verbose_name="党员")
+    from_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="转出党组织")
+    to_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                               verbose_name="接收党组织")
+    reason = models.CharField("转接原因", max_length=200)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.APPLIED)
+    note = models.CharField("最近一次退回或撤回的原因", max_length=200, blank=True)
+    history = models.JSONField("办理记录", default=list)  # [{"at", "by", "step", "note"}]
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField("接收日期", null=True, blank=True)
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织关系转接"
+        verbose_name_plural = "组织关系转接"
+        ordering = ["-created_at"]
+        constraints = [
+            # A member has at most one transfer under way.
+            models.UniqueConstraint(fields=["member"], condition=Q(state__in=["applied", "approved", "returned"]),
+                                    name="one_open_transfer_per_member"),
+        ]

@@ -1,0 +1,104 @@
+"""组织关系转接 inside the system: apply → sending 党委 approves → receiver accepts; send back; withdraw."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from dangjian.core import audit
+from dangjian.members import actions
+from dangjian.members.models import Member, Transfer
+
+
+def apply(world, member=None, to=None, actor=None):
+    return actions.do_apply_transfer(member or world.members["BR1"][1], to_org=to or world.br3, reason="工作调动",
+                                     actor=actor or world.secretary)
+
+
+@pytest.mark.django_db
+def test_a_transfer_runs_branch_then_committee_then_receiver_and_the_member_moves_only_on_receipt(world):
+    member = world.members["BR1"][1]
+    transfer = apply(world, member)
+    assert Member.objects.get(pk=member.pk).org == world.br1  # the sender stays responsible
+    with pytest.raises(Http404):  # a branch cannot approve its own transfer out
+        actions.do_approve_transfer(transfer, actor=world.secretary)
+    with pytest.raises(ValidationError, match="不能接收"):
+        actions.do_receive_transfer(transfer, actor=world.organizer)
+    actions.do_approve_transfer(transfer, actor=world.committee_organizer)
+    assert Member.objects.get(pk=member.pk).org == world.br1
+    with pytest.raises(Http404):  # only the receiving side accepts
+        actions.do_receive_transfer(transfer, actor=world.committee_organizer)
+    actions.do_receive_transfer(transfer, actor=world.organizer)
+    member.refresh_from_db()
+    assert member.org == world.br3 and member.version == 2
+    assert [step["step"] for step in Transfer.objects.get().history] == ["申请", "转出党委审批", "接收"]
+    assert audit.verify().ok
+
+
+@pytest.mark.django_db
+def test_send_back_returns_one_step_with_a_reason_and_the_branch_may_resubmit_or_withdraw(world):
+    transfer = apply(world)
+    actions.do_approve_transfer(transfer, actor=world.committee_organizer)
+    with pytest.raises(ValidationError, match="退回原因"):
+        actions.do_send_back_transfer(transfer, reason="", actor=world.organizer)
+    back = actions.do_send_back_transfer(transfer, reason="接收单位信息有误", actor=world.organizer)
+    assert back.state == Transfer.State.APPLIED
+    back = actions.do_send_back_transfer(transfer, reason="请补充材料", actor=world.committee_organizer)
+    assert (back.state, back.note) == (Transfer.State.RETURNED, "请补充材料")
+    assert actions.do_resubmit_transfer(transfer, actor=world.secretary).state == Transfer.State.APPLIED
+    assert actions.do_withdraw_transfer(transfer, actor=world.secretary).state == Transfer.State.WITHDRAWN
+    assert Member.objects.get(pk=transfer.member_id).org == world.br1
+
+
+@pytest.mark.django_db
+def test_withdraw_is_possible_only_before_the_committee_has_acted(world):
+    transfer = apply(world)
+    actions.do_approve_transfer(transfer, actor=world.committee_organizer)
+    with pytest.raises(ValidationError, match="不能撤回"):
+        actions.do_withdraw_transfer(transfer, actor=world.secretary)
+
+
+@pytest.mark.django_db
+def test_bad_applications_are_refused_in_chinese(world):
+    member = world.members["BR1"][1]
+    with pytest.raises(ValidationError, match="相同"):
+        apply(world, member, to=world.br1)
+    with pytest.raises(ValidationError, match="党小组"):
+        apply(world, member, to=world.br1g1)
+    with pytest.raises(Http404):  # not the applicant's member
+        apply(world, world.members["BR2"][0])
+    apply(world, member)
+    with pytest.raises(ValidationError, match="正在办理"):
+        apply(world, member, to=world.br2)
+    from dangjian.members.actions import do_update_member
+
+    with pytest.raises(ValidationError, match="正在办理"):  # not moved around the transfer either
+        do_update_member(member, data={}, org=world.br2, actor=world.committee_organizer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_transfers_of_one_member_let_exactly_one_proceed(world):
+    member = world.members["BR1"][1]
+    barrier, outcomes = threading.Barrier(2), []
+
+    def attempt(to):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            apply(world, member, to=to, actor=world.committee_organizer)
+            outcomes.append("applied")
+        except ValidationError as exc:
+            outcomes.append("refused" if "正在办理" in str(exc) else str(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(org,)) for org in (world.br2, world.br3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["applied", "refused"]
+    assert Transfer.objects.filter(member=member).count() == 1
