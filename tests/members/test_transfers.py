@@ -102,3 +102,22 @@ def test_two_concurrent_transfers_of_one_member_let_exactly_one_proceed(world):
         t.join()
     assert sorted(outcomes) == ["applied", "refused"]
     assert Transfer.objects.filter(member=member).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_transfer_pages_take_each_side_through_its_step(world, client):
+    member = world.members["BR1"][1]
+    client.force_login(world.secretary)
+    bad = client.post(f"/members/{member.pk}/transfer/", {"to_org": "NOPE", "reason": "工作调动"})
+    assert "找不到组织代码" in bad.content.decode() and not Transfer.objects.exists()
+    client.post(f"/members/{member.pk}/transfer/", {"to_org": "br3", "reason": "工作调动"})
+    transfer = Transfer.objects.get()
+    assert "待转出党委审批" in client.get("/members/transfers/").content.decode()
+    client.force_login(world.committee_organizer)
+    client.post("/members/transfers/", {"transfer": transfer.pk, "action": "approve"}, follow=True)
+    client.force_login(world.secretary2)  # a neighbouring branch sees nothing of it
+    assert member.name not in client.get("/members/transfers/").content.decode()
+    assert client.post("/members/transfers/", {"transfer": transfer.pk, "action": "receive"}).status_code == 404
+    client.force_login(world.organizer)
+    client.post("/members/transfers/", {"transfer": transfer.pk, "action": "receive"})
+    assert Member.objects.get(pk=member.pk).org == world.br3

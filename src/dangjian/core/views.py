@@ -134,6 +134,8 @@ AUDIT_ACTION_LABELS = {
     "dues.pay": "登记党费缴纳", "dues.voluntary": "自愿多交党费", "dues.reverse": "冲正党费缴纳",
     "dues.report": "导出党费报表", "dues.relief_propose": "申请党费减免", "dues.relief_decide": "审批党费减免",
     "dues.order": "发起在线交纳党费",
+    "transfer.apply": "申请组织关系转接", "transfer.approve": "审批组织关系转出", "transfer.receive": "接收组织关系",
+    "transfer.send_back": "退回组织关系转接", "transfer.withdraw": "撤回组织关系转接",
     "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
 }
 

@@ -58,3 +58,18 @@ class StatusForm(BootstrapFormMixin, forms.Form):
     status = forms.ChoiceField(label="新的党籍状态", choices=MemberStatus.choices)
     status_changed_on = forms.DateField(label="变更日期", widget=DateInput)
     status_reason = forms.CharField(label="变更原因", max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TransferForm(BootstrapFormMixin, forms.Form):
+    to_org = forms.CharField(label="接收党组织代码", max_length=32,
+                             help_text="接收党组织的组织代码（可在党组织页面查到）；接收方可以是全系统内任一党支部")
+    reason = forms.CharField(label="转接原因", max_length=200, help_text="如：工作调动、迁居、升学")
+
+    def clean_to_org(self):
+        from dangjian.orgs.models import Organization
+
+        code = self.cleaned_data["to_org"].strip()
+        org = Organization.objects.filter(code__iexact=code).first()
+        if org is None:
+            raise forms.ValidationError(f"找不到组织代码为“{code}”的党组织")
+        return org

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.EditView.as_view(), name="edit"),
     path("<int:pk>/status/", views.StatusView.as_view(), name="status"),
     path("<int:pk>/reveal/", views.RevealView.as_view(), name="reveal"),
+    path("<int:pk>/transfer/", views.TransferApplyView.as_view(), name="transfer"),
+    path("transfers/", views.TransferListView.as_view(), name="transfers"),
 ]

@@ -1,4 +1,7 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
@@ -9,8 +12,8 @@ from dangjian.orgs.models import Organization
 
 from . import actions
 from .filtersets import MemberFilterSet
-from .forms import MemberForm, StatusForm
-from .models import Member
+from .forms import MemberForm, StatusForm, TransferForm
+from .models import Member, Transfer
 
 FORM_FIELDS = [f for f in MemberForm.Meta.fields if f != "org"]
 
@@ -105,6 +108,58 @@ class StatusView(MemberFormView):
         return actions.do_change_member_status(
             member, status=form.cleaned_data["status"], on=form.cleaned_data["status_changed_on"],
             reason=form.cleaned_data["status_reason"], actor=self.request.user)
+
+
+class TransferApplyView(MemberFormView):
+    perm = roles.MEMBER_CHANGE
+    template_name = "members/transfer_apply.html"
+    form_class = TransferForm
+    success_message = "已申请组织关系转接，待转出党委审批"
+
+    def perform(self, member, form):
+        transfer = actions.do_apply_transfer(member, to_org=form.cleaned_data["to_org"],
+                                             reason=form.cleaned_data["reason"], actor=self.request.user)
+        return transfer.member
+
+
+class TransferListView(MemberScoped, TemplateView):
+    """Transfers out of and into the user's organisations, with what each side may do now."""
+
+    template_name = "members/transfers.html"
+    scoped_model = Transfer
+    perm = roles.MEMBER_CHANGE
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        transfers = self.scoped().select_related("member", "from_org", "to_org")
+        if self.request.GET.get("all") != "1":
+            transfers = transfers.filter(state__in=Transfer.OPEN)
+        return super().get_context_data(transfers=transfers[:200], show_all=self.request.GET.get("all") == "1",
+                                         **kwargs)
+
+    def post(self, request):
+        transfer = self.scoped().filter(pk=request.POST.get("transfer") or 0).first()
+        if transfer is None:
+            raise Http404("转接记录不存在或不由您办理")
+        verb, reason = request.POST.get("action"), request.POST.get("reason", "")
+        steps = {
+            "approve": lambda: actions.do_approve_transfer(transfer, actor=request.user),
+            "receive": lambda: actions.do_receive_transfer(transfer, actor=request.user),
+            "send_back": lambda: actions.do_send_back_transfer(transfer, reason=reason, actor=request.user),
+            "withdraw": lambda: actions.do_withdraw_transfer(transfer, reason=reason, actor=request.user),
+            "resubmit": lambda: actions.do_resubmit_transfer(transfer, actor=request.user),
+        }
+        if verb not in steps:
+            messages.error(request, "未知的操作")
+        else:
+            try:
+                done = steps[verb]()
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, f"{done.member.name}：{done.get_state_display()}")
+        return redirect("members:transfers")
 
 
 class RevealView(MemberScoped, View):
