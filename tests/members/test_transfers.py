@@ -121,3 +121,40 @@ def test_the_transfer_pages_take_each_side_through_its_step(world, client):
     client.force_login(world.organizer)
     client.post("/members/transfers/", {"transfer": transfer.pk, "action": "receive"})
     assert Member.objects.get(pk=member.pk).org == world.br3
+
+
+@pytest.mark.django_db
+def test_a_letter_to_outside_carries_number_validity_and_dues_and_the_receipt_closes_it(world, client):
+    import datetime as dt
+    import io
+
+    from docx import Document
+
+    from dangjian.dues import actions as dues
+    from dangjian.dues.months import month_of
+    from dangjian.members.choices import MemberStatus
+    from dangjian.members.models import TransferLetter
+
+    member = world.members["BR1"][1]
+    this_month = month_of(dt.date.today())
+    dues.do_set_standard(member, category="employed", base="5000", effective_from=this_month, actor=world.secretary)
+    dues.do_record_payment(member, months=[this_month], actor=world.secretary, idempotency_key="L-1")
+    letter = actions.do_issue_transfer_letter(member, to_org_name="中共某省某市某局机关委员会", reason="调往外省工作",
+                                              actor=world.secretary)
+    assert letter.number.startswith(f"{letter.issued_on:%Y}-")
+    assert letter.valid_until == actions._months_later(letter.issued_on, 3) - dt.timedelta(days=1)
+    assert letter.dues_paid_until == this_month
+    with pytest.raises(ValidationError, match="正在办理"):
+        apply(world, member)
+    client.force_login(world.secretary)
+    document = client.get(f"/members/transfers/letter.docx?letter={letter.pk}")
+    text = "\n".join(p.text for p in Document(io.BytesIO(document.content)).paragraphs)
+    assert letter.number in text and "中共某省某市某局机关委员会" in text and "回执" in text
+    assert Member.objects.get(pk=member.pk).status == MemberStatus.NORMAL  # still ours until the receipt
+    client.post("/members/transfers/", {"letter": letter.pk, "action": "receipt",
+                                        "receipt_org_name": "中共某省某市某局机关委员会",
+                                        "receipt_on": dt.date.today().isoformat()})
+    assert TransferLetter.objects.get().state == "received"
+    assert Member.objects.get(pk=member.pk).status == MemberStatus.TRANSFERRED_OUT
+    client.force_login(world.secretary2)
+    assert client.get(f"/members/transfers/letter.docx?letter={letter.pk}").status_code == 404

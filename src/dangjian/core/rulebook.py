@@ -42,6 +42,9 @@ DUES_2008 = {
     "dues_arrears_lapse_months": 6,
 }
 
+# 组织关系介绍信: normally valid for up to 3 months (sources differ; a deployment may set its own) [LOCAL].
+TRANSFERS = {"transfer_letter_valid_months": 3}
+
 VERSIONS: list[RuleVersion] = [
     RuleVersion(
         "2014",
@@ -56,6 +59,7 @@ VERSIONS: list[RuleVersion] = [
             # 细则2014: the probation period is one year.
             "probation_years": 1,
             **DUES_2008,
+            **TRANSFERS,
         },
     ),
     RuleVersion(
@@ -68,6 +72,7 @@ VERSIONS: list[RuleVersion] = [
             # 细则2026 第三十一条: the probation period is one year.
             "probation_years": 1,
             **DUES_2008,
+            **TRANSFERS,
         },
     ),
 ]
@@ -86,6 +91,7 @@ CITATIONS = {
     "dues_central_remittance_threshold": "《关于中国共产党党费收缴、使用和管理的规定》第十一条",
     "dues_arrears_notice_months": "本地规定",
     "dues_arrears_lapse_months": "《中国共产党章程》第九条",
+    "transfer_letter_valid_months": "组织关系介绍信有效期的有关规定（一般不超过 3 个月）",
 }
 
 

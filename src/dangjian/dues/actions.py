@@ -353,7 +353,7 @@ def payable_months(member: Member, today: dt.date | None = None) -> list[dt.date
 
 
 @transaction.atomic
-def do_start_online_payment(member: Member, *, months: list[dt.date], actor) -> "PaymentOrder":
+def do_start_online_payment(member: Member, *, months: list[dt.date], actor):
     """A member pays their own dues online: an order with the provider, paid when the provider confirms."""
     from .models import PaymentOrder
     from .payments import provider
@@ -373,7 +373,7 @@ def do_start_online_payment(member: Member, *, months: list[dt.date], actor) -> 
 
 
 @transaction.atomic
-def do_complete_online_payment(order_id: str, *, external_ref: str, paid: bool) -> "PaymentOrder":
+def do_complete_online_payment(order_id: str, *, external_ref: str, paid: bool):
     """The provider's confirmation (verified by the caller): record the payments once, however often it comes."""
     from .models import PaymentOrder
 

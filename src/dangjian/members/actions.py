@@ -137,9 +137,7 @@ def do_update_member(member: Member, *, data: dict, actor, expected_version=None
         # Moving between organisations inside the editor's own scope (e.g. to a group's branch);
         # transfers between unrelated organisations go through the transfer workflow.
         require(actor, roles.MEMBER_CHANGE, org)
-        from .models import Transfer
-
-        if Transfer.objects.filter(member=member, state__in=Transfer.OPEN).exists():
+        if has_open_transfer(member):
             raise ValidationError({"org": TRANSFER_OPEN})
         member.org = _locked_org(org)
     validate_member(member)
@@ -212,6 +210,14 @@ def _locked(member: Member, actor, perm: str) -> Member:
 TRANSFER_OPEN = "该党员已有正在办理的组织关系转接，请先办结或撤回"
 
 
+def has_open_transfer(member: Member) -> bool:
+    """A transfer inside the system under way, or a letter to outside still waiting for its receipt."""
+    from .models import Transfer, TransferLetter
+
+    return (Transfer.objects.filter(member=member, state__in=Transfer.OPEN).exists()
+            or TransferLetter.objects.filter(member=member, state=TransferLetter.State.ISSUED).exists())
+
+
 def _transfer_step(transfer, actor, step: str, note: str = "") -> None:
     transfer.history = [*transfer.history, {"at": dt.datetime.now().isoformat(timespec="seconds"),
                                             "by": getattr(actor, "username", ""), "step": step, "note": note}]
@@ -252,7 +258,7 @@ def do_apply_transfer(member: Member, *, to_org: Organization, reason: str, acto
         errors["member"] = f"该党员党籍状态为“{member.get_status_display()}”，不能办理转接"
     if len((reason or "").strip()) < 2:
         errors["reason"] = "请填写转接原因（如工作调动、迁居）"
-    if Transfer.objects.filter(member=member, state__in=Transfer.OPEN).exists():
+    if has_open_transfer(member):
         errors["member"] = TRANSFER_OPEN
     if errors:
         raise ValidationError(errors)
@@ -368,4 +374,113 @@ def do_resubmit_transfer(transfer, *, actor):
     found.save()
     audit.record("transfer.apply", actor=actor, obj=found.member, after={"transfer": found.pk, "resubmitted": True},
                  detail=f"{found.member}：重新提交组织关系转接")
+    return found
+
+
+# -- 组织关系介绍信 (to organisations outside the system) -------------------------------------------------------
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def do_issue_transfer_letter(member: Member, *, to_org_name: str, reason: str, actor,
+                             issued_on: dt.date | None = None):
+    """A 介绍信 for a member moving to an organisation outside this system; the member stays until the receipt."""
+    from dangjian.core import rulebook
+
+    from .models import TransferLetter
+
+    member = _locked(member, actor, roles.MEMBER_CHANGE)
+    issued_on = issued_on or dt.date.today()
+    errors = {}
+    if len((to_org_name or "").strip()) < 4:
+        errors["to_org_name"] = "请填写接收党组织的全称"
+    if len((reason or "").strip()) < 2:
+        errors["reason"] = "请填写转接原因"
+    if issued_on > dt.date.today():
+        errors["issued_on"] = "开具日期不能晚于今天"
+    if member.status != MemberStatus.NORMAL:
+        errors["member"] = f"该党员党籍状态为“{member.get_status_display()}”，不能开具介绍信"
+    if has_open_transfer(member):
+        errors["member"] = TRANSFER_OPEN
+    if errors:
+        raise ValidationError(errors)
+    months = rulebook.value("transfer_letter_valid_months", issued_on)
+    letter = TransferLetter.objects.create(
+        number=f"pending-{member.pk}-{dt.datetime.now().timestamp()}", member=member, from_org=member.org,
+        to_org_name=to_org_name.strip()[:100], reason=reason.strip()[:200], issued_on=issued_on,
+        valid_until=_months_later(issued_on, months) - dt.timedelta(days=1),
+        dues_paid_until=_dues_paid_until(member), issued_by=actor)
+    letter.number = f"{issued_on:%Y}-{letter.pk:06d}"
+    letter.save(update_fields=["number"])
+    audit.record("transfer.letter", actor=actor, obj=member,
+                 after={"letter": letter.number, "to": letter.to_org_name, "valid_until": letter.valid_until.isoformat()},
+                 detail=f"{member}：开具组织关系介绍信 {letter.number}，转往{letter.to_org_name}")
+    return letter
+
+
+def _dues_paid_until(member: Member):
+    """The last month the member's dues are paid for (the letter carries it)."""
+    from dangjian.dues.models import DuesPayment
+
+    last = (DuesPayment.objects.filter(member=member, active=True, kind="regular")
+            .order_by("-bill__month").values_list("bill__month", flat=True).first())
+    return last
+
+
+@transaction.atomic
+def do_record_letter_receipt(letter, *, receipt_org_name: str, receipt_on: dt.date, actor):
+    """The receiving organisation's 回执 came back: the member has left this organisation (转出)."""
+    from .models import TransferLetter
+
+    found = (TransferLetter.objects.restrict(actor, roles.MEMBER_CHANGE).select_for_update(of=("self",))
+             .select_related("member").filter(pk=letter.pk).first())
+    if found is None:
+        raise Http404("介绍信不存在或不在您的管理范围内")
+    errors = {}
+    if found.state != TransferLetter.State.ISSUED:
+        errors["letter"] = f"该介绍信状态为“{found.get_state_display()}”，不能登记回执"
+    if len((receipt_org_name or "").strip()) < 4:
+        errors["receipt_org_name"] = "请填写回执上的接收单位"
+    if receipt_on is None or receipt_on > dt.date.today() or receipt_on < found.issued_on:
+        errors["receipt_on"] = "回执日期应在开具日期和今天之间"
+    if errors:
+        raise ValidationError(errors)
+    found.state, found.receipt_org_name, found.receipt_on = (TransferLetter.State.RECEIVED,
+                                                             receipt_org_name.strip()[:100], receipt_on)
+    found.version += 1
+    found.save()
+    do_change_member_status(found.member, status=MemberStatus.TRANSFERRED_OUT, on=receipt_on,
+                            reason=f"组织关系转至{found.receipt_org_name}（介绍信 {found.number}）", actor=actor)
+    audit.record("transfer.letter_receipt", actor=actor, obj=found.member,
+                 after={"letter": found.number, "receipt_org": found.receipt_org_name},
+                 detail=f"{found.member}：介绍信 {found.number} 回执已收到")
+    return found
+
+
+@transaction.atomic
+def do_cancel_transfer_letter(letter, *, reason: str, actor):
+    from .models import TransferLetter
+
+    found = (TransferLetter.objects.restrict(actor, roles.MEMBER_CHANGE).select_for_update(of=("self",))
+             .filter(pk=letter.pk).first())
+    if found is None:
+        raise Http404("介绍信不存在或不在您的管理范围内")
+    if found.state != TransferLetter.State.ISSUED:
+        raise ValidationError("只有待回执的介绍信可以作废")
+    if len((reason or "").strip()) < 2:
+        raise ValidationError({"reason": "请填写作废原因"})
+    found.state = TransferLetter.State.CANCELLED
+    found.version += 1
+    found.save()
+    audit.record("transfer.letter_cancel", actor=actor, obj=found.member, after={"letter": found.number},
+                 detail=f"介绍信 {found.number} 作废：{reason.strip()[:100]}")
     return found

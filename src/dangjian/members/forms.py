@@ -73,3 +73,10 @@ class TransferForm(BootstrapFormMixin, forms.Form):
         if org is None:
             raise forms.ValidationError(f"找不到组织代码为“{code}”的党组织")
         return org
+
+
+class LetterForm(BootstrapFormMixin, forms.Form):
+    to_org_name = forms.CharField(label="接收党组织（全称）", max_length=100,
+                                  help_text="本系统以外的党组织；本系统内的请用“组织关系转接”")
+    reason = forms.CharField(label="转接原因", max_length=200)
+    issued_on = forms.DateField(label="开具日期", widget=DateInput)

@@ -130,3 +130,38 @@ class Transfer(TimeStampedModel):
             models.UniqueConstraint(fields=["member"], condition=Q(state__in=["applied", "approved", "returned"]),
                                     name="one_open_transfer_per_member"),
         ]
+
+
+class LetterQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        return restrict(self, user, perm, org_field="from_org")
+
+
+class TransferLetter(TimeStampedModel):
+    """组织关系介绍信 to an organisation outside this system, with its number, validity and receipt (回执)."""
+
+    class State(models.TextChoices):
+        ISSUED = "issued", "已开具，待回执"
+        RECEIVED = "received", "已收到回执"
+        CANCELLED = "cancelled", "已作废"
+
+    number = models.CharField("编号", max_length=32, unique=True)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transfer_letters", verbose_name="党员")
+    from_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="转出党组织")
+    to_org_name = models.CharField("接收党组织", max_length=100)
+    reason = models.CharField("转接原因", max_length=200)
+    issued_on = models.DateField("开具日期")
+    valid_until = models.DateField("有效期至")
+    dues_paid_until = models.DateField("党费交至", null=True, blank=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.ISSUED)
+    receipt_org_name = models.CharField("回执单位", max_length=100, blank=True)
+    receipt_on = models.DateField("回执日期", null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = LetterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织关系介绍信"
+        verbose_name_plural = "组织关系介绍信"
+        ordering = ["-issued_on", "-id"]

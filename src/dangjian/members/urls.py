@@ -11,5 +11,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.StatusView.as_view(), name="status"),
     path("<int:pk>/reveal/", views.RevealView.as_view(), name="reveal"),
     path("<int:pk>/transfer/", views.TransferApplyView.as_view(), name="transfer"),
+    path("<int:pk>/letter/", views.LetterIssueView.as_view(), name="letter"),
     path("transfers/", views.TransferListView.as_view(), name="transfers"),
+    path("transfers/letter.docx", views.LetterDownloadView.as_view(), name="letter_docx"),
 ]

@@ -1,6 +1,8 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -12,8 +14,8 @@ from dangjian.orgs.models import Organization
 
 from . import actions
 from .filtersets import MemberFilterSet
-from .forms import MemberForm, StatusForm, TransferForm
-from .models import Member, Transfer
+from .forms import LetterForm, MemberForm, StatusForm, TransferForm
+from .models import Member, Transfer, TransferLetter
 
 FORM_FIELDS = [f for f in MemberForm.Meta.fields if f != "org"]
 
@@ -122,6 +124,46 @@ class TransferApplyView(MemberFormView):
         return transfer.member
 
 
+class LetterIssueView(MemberFormView):
+    perm = roles.MEMBER_CHANGE
+    template_name = "members/transfer_apply.html"
+    form_class = LetterForm
+    success_message = "已开具介绍信，可在“组织关系转接”中打印"
+
+    def get_form(self, target, data=None):
+        return LetterForm(data, initial={"issued_on": dt.date.today()})
+
+    def render_form(self, target, form):
+        return render(self.request, self.template_name, {"form": form, "member": target, "letter": True})
+
+    def perform(self, member, form):
+        return actions.do_issue_transfer_letter(member, actor=self.request.user, **form.cleaned_data).member
+
+    def get_success_url(self, obj):
+        return reverse("members:transfers")
+
+
+class LetterDownloadView(MemberScoped, View):
+    scoped_model = TransferLetter
+    perm = roles.MEMBER_CHANGE
+
+    def get(self, request):
+        from dangjian.exchange.exporting import content_disposition
+
+        from . import letters
+
+        letter = self.scoped().select_related("member", "from_org").filter(pk=request.GET.get("letter") or 0).first()
+        if letter is None:
+            raise Http404("介绍信不存在或不在您的管理范围内")
+        response = HttpResponse(letters.render(letter), content_type=DOCX)
+        response["Content-Disposition"] = content_disposition(f"组织关系介绍信-{letter.number}.docx",
+                                                              f"letter-{letter.number}.docx")
+        return response
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 class TransferListView(MemberScoped, TemplateView):
     """Transfers out of and into the user's organisations, with what each side may do now."""
 
@@ -134,10 +176,15 @@ class TransferListView(MemberScoped, TemplateView):
         transfers = self.scoped().select_related("member", "from_org", "to_org")
         if self.request.GET.get("all") != "1":
             transfers = transfers.filter(state__in=Transfer.OPEN)
-        return super().get_context_data(transfers=transfers[:200], show_all=self.request.GET.get("all") == "1",
-                                         **kwargs)
+        letters = TransferLetter.objects.restrict(user, self.perm).select_related("member", "from_org")
+        if self.request.GET.get("all") != "1":
+            letters = letters.filter(state=TransferLetter.State.ISSUED)
+        return super().get_context_data(transfers=transfers[:200], letters=letters[:200],
+                                         show_all=self.request.GET.get("all") == "1", today=dt.date.today(), **kwargs)
 
     def post(self, request):
+        if request.POST.get("letter"):
+            return self.letter_step(request)
         transfer = self.scoped().filter(pk=request.POST.get("transfer") or 0).first()
         if transfer is None:
             raise Http404("转接记录不存在或不由您办理")
@@ -159,6 +206,30 @@ class TransferListView(MemberScoped, TemplateView):
                     messages.error(request, message)
             else:
                 messages.success(request, f"{done.member.name}：{done.get_state_display()}")
+        return redirect("members:transfers")
+
+
+    def letter_step(self, request):
+        letter = TransferLetter.objects.restrict(request.user, self.perm).filter(pk=request.POST["letter"]).first()
+        if letter is None:
+            raise Http404("介绍信不存在或不在您的管理范围内")
+        try:
+            if request.POST.get("action") == "receipt":
+                try:
+                    on = dt.date.fromisoformat(request.POST.get("receipt_on", ""))
+                except ValueError:
+                    raise ValidationError("请填写回执日期") from None
+                actions.do_record_letter_receipt(letter, receipt_org_name=request.POST.get("receipt_org_name", ""),
+                                                 receipt_on=on, actor=request.user)
+                messages.success(request, f"已登记回执，{letter.member.name}的组织关系已转出")
+            elif request.POST.get("action") == "cancel":
+                actions.do_cancel_transfer_letter(letter, reason=request.POST.get("reason", ""), actor=request.user)
+                messages.success(request, "介绍信已作废")
+            else:
+                raise ValidationError("未知的操作")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
         return redirect("members:transfers")
 
 
