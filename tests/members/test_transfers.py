@@ -158,3 +158,22 @@ def test_a_letter_to_outside_carries_number_validity_and_dues_and_the_receipt_cl
     assert Member.objects.get(pk=member.pk).status == MemberStatus.TRANSFERRED_OUT
     client.force_login(world.secretary2)
     assert client.get(f"/members/transfers/letter.docx?letter={letter.pk}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_each_side_finds_its_waiting_transfer_step_on_the_home_page(world, client):
+    import datetime as dt
+
+    transfer = apply(world)
+    client.force_login(world.committee_organizer)
+    assert "待审批的组织关系转出" in client.get("/").content.decode()
+    actions.do_approve_transfer(transfer, actor=world.committee_organizer)
+    client.force_login(world.organizer)
+    page = client.get("/").content.decode()
+    assert "待接收的组织关系转入" in page and "待审批的组织关系转出" not in page
+    letter = actions.do_issue_transfer_letter(world.members["BR1"][2], to_org_name="中共某市某区某街道工作委员会",
+                                              reason="迁居外地", issued_on=dt.date.today() - dt.timedelta(days=120),
+                                              actor=world.secretary)
+    assert letter.valid_until < dt.date.today()
+    client.force_login(world.secretary)
+    assert "介绍信已过有效期未收到回执" in client.get("/").content.decode()

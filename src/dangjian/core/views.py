@@ -223,6 +223,10 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
 
         user = self.request.user
         items = attention_items(user) if user.has_perm_anywhere(roles.MEMBER_ADD) else []
+        if user.has_perm_anywhere(roles.MEMBER_CHANGE):
+            from dangjian.members.queries import transfer_items
+
+            items = transfer_items(user) + items
         if user.has_perm_anywhere(roles.DUES_MANAGE):
             items = dues_items(user) + items
         member_only = user.role_names() == {"member"}

@@ -62,3 +62,35 @@ def attention_items(user, today: dt.date | None = None) -> list[AttentionItem]:
             f"正式党员 {min_full} 人以上方可成立党支部，请考虑联合设置（{rulebook.citation('branch_min_full_members')}）",
             orgs=small[:10]))
     return items
+
+
+def transfer_items(user, today: dt.date | None = None) -> list[AttentionItem]:
+    """Transfer steps waiting for this user, and letters past their validity without a receipt."""
+    from django.urls import reverse
+
+    from dangjian.orgs.models import Organization
+
+    from .models import Transfer, TransferLetter
+
+    today = today or dt.date.today()
+    url = reverse("members:transfers")
+    items = []
+    waiting = list(Transfer.objects.restrict(user, roles.MEMBER_CHANGE).filter(state=Transfer.State.APPLIED)
+                   .values_list("from_org__path", flat=True)[:500])
+    # The sending 基层党委 is the branch's parent: its path is the branch's path without the last step.
+    parents = {path[: -Organization.steplen] or path for path in waiting}
+    approvable = set(Organization.objects.restrict(user, roles.TRANSFER_APPROVE).filter(path__in=parents)
+                     .values_list("path", flat=True))
+    to_approve = sum(1 for path in waiting if (path[: -Organization.steplen] or path) in approvable)
+    if to_approve:
+        items.append(AttentionItem("待审批的组织关系转出", to_approve, "转出支部已申请，请转出党委审批或退回", url=url))
+    to_receive = Transfer.objects.filter(
+        state=Transfer.State.APPROVED, to_org__in=Organization.objects.restrict(user, roles.MEMBER_ADD)).count()
+    if to_receive:
+        items.append(AttentionItem("待接收的组织关系转入", to_receive, "转出党委已审批，请及时接收，不得无故拒收", url=url))
+    expired = TransferLetter.objects.restrict(user, roles.MEMBER_CHANGE).filter(
+        state=TransferLetter.State.ISSUED, valid_until__lt=today).count()
+    if expired:
+        items.append(AttentionItem("介绍信已过有效期未收到回执", expired,
+                                   "请联系党员和接收党组织，核实是否已报到；逾期的需出具证明后重新办理", url=url))
+    return items
