@@ -97,12 +97,12 @@ def flip(blob: bytes, at: int) -> bytes:
 
 
 def test_tampered_record_file_is_refused_and_nothing_applied(world, shared_key):
-    data, _ = package.write(world.sta, peer=PEER)
+    data, _ = package.write(world.sta, peer=PEER, actor=world.organizer)
     assert "与清单不符" in refused(world, rezip(data, lambda f: f.update({"members.json": flip(f["members.json"], 40)})))
 
 
 def test_tampered_manifest_is_refused(world, shared_key):
-    data, _ = package.write(world.sta, peer=PEER)
+    data, _ = package.write(world.sta, peer=PEER, actor=world.organizer)
 
     def change(files):
         manifest = json.loads(files["manifest.json"])
@@ -113,7 +113,7 @@ def test_tampered_manifest_is_refused(world, shared_key):
 
 
 def test_record_file_replaced_with_its_digest_updated_is_still_refused(world, shared_key):
-    data, _ = package.write(world.sta, peer=PEER)
+    data, _ = package.write(world.sta, peer=PEER, actor=world.organizer)
 
     def change(files):
         files["members.json"] = flip(files["members.json"], 40)
@@ -125,24 +125,24 @@ def test_record_file_replaced_with_its_digest_updated_is_still_refused(world, sh
 
 
 def test_truncated_package_is_refused(world, shared_key):
-    data, _ = package.write(world.sta, peer=PEER)
+    data, _ = package.write(world.sta, peer=PEER, actor=world.organizer)
     assert "不完整" in refused(world, data[: len(data) - 100])
 
 
 def test_dropped_record_file_is_refused(world, shared_key):
-    data, _ = package.write(world.sta, peer=PEER)
+    data, _ = package.write(world.sta, peer=PEER, actor=world.organizer)
     assert "与清单不符" in refused(world, rezip(data, lambda f: f.pop("members.json")))
 
 
 def test_package_signed_with_another_key_is_refused(world, shared_key):
-    data, _ = package.write(world.sta, peer=PEER)
+    data, _ = package.write(world.sta, peer=PEER, actor=world.organizer)
     package.add_key(PEER, secrets.token_bytes(32))
     assert "密钥不一致" in refused(world, data)
 
 
 def test_package_for_a_peer_without_a_key_is_refused(world, shared_key):
     package.add_key("other", secrets.token_bytes(32))
-    data, _ = package.write(world.sta, peer="other")
+    data, _ = package.write(world.sta, peer="other", actor=world.organizer)
     key_file = package.key_file()
     keys = json.loads(key_file.read_text())
     keys.pop("other")
@@ -151,7 +151,7 @@ def test_package_for_a_peer_without_a_key_is_refused(world, shared_key):
 
 
 def test_record_files_carry_no_plaintext_personal_data(world, shared_key):
-    data, _ = package.write(world.sta, peer=PEER)
+    data, _ = package.write(world.sta, peer=PEER, actor=world.organizer)
     for member in Member.objects.filter(org__path__startswith=world.sta.path):
         assert member.id_number.encode() not in data
         assert member.name.encode() not in data
@@ -164,7 +164,7 @@ def test_packages_match_the_published_json_schemas(world, shared_key):
     docs = Path(__file__).resolve().parents[2] / "docs" / "exchange"
     schema = {name: json.loads((docs / f"{name}.schema.json").read_text())
               for name in ("manifest", "organization", "member")}
-    data, manifest = package.write(world.dist, peer=PEER)
+    data, manifest = package.write(world.dist, peer=PEER, actor=world.organizer)
     jsonschema.validate(manifest, schema["manifest"])
     contents = package.read(data)
     for record in contents.records["organizations"]:

@@ -27,8 +27,9 @@ DUES_2008 = {
     "dues_employed_brackets": [["3000", "0.005"], ["5000", "0.01"], ["10000", "0.015"], [None, "0.02"]],
     # 第五条: pension or retirement pay actually received.
     "dues_retired_brackets": [["5000", "0.005"], [None, "0.01"]],
-    # 第六条: farmers pay 0.2–1 yuan a month, the province sets the figure [LOCAL].
+    # 第六条: farmers pay 0.2–1 yuan a month, the province sets the figure [LOCAL] within that range.
     "dues_farmer_monthly": "0.2",
+    "dues_farmer_range": ["0.2", "1"],
     # 第六条: students, the laid-off and unemployed, those living on pensions or relief or the minimum allowance.
     "dues_flat_monthly": "0.2",
     # Back-payment and prepayment are limited to 6 months (旗帜网 summary of the practice) [V-2nd].
@@ -86,6 +87,7 @@ CITATIONS = {
     "dues_retired_brackets": "《关于中国共产党党费收缴、使用和管理的规定》第五条",
     "dues_farmer_monthly": "《关于中国共产党党费收缴、使用和管理的规定》第六条",
     "dues_flat_monthly": "《关于中国共产党党费收缴、使用和管理的规定》第六条",
+    "dues_farmer_range": "《关于中国共产党党费收缴、使用和管理的规定》第六条",
     "dues_back_pay_months": "党费收缴的有关规定（补缴一般不超过 6 个月）",
     "dues_prepay_months": "党费收缴的有关规定（预缴一般不超过 6 个月）",
     "dues_central_remittance_threshold": "《关于中国共产党党费收缴、使用和管理的规定》第十一条",

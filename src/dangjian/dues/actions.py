@@ -101,6 +101,15 @@ def standard_for(member: Member, month: dt.date) -> DuesStandard | None:
                                         effective_from__lte=month).order_by("-effective_from").first())
 
 
+def standards_in_force(members, month: dt.date) -> dict[int, DuesStandard]:
+    """`standard_for` of many members in one query: member id → the confirmed standard in force for `month`."""
+    found: dict[int, DuesStandard] = {}
+    for standard in (DuesStandard.objects.filter(member__in=members, status=DuesStandard.Status.CONFIRMED,
+                                                 effective_from__lte=month).order_by("member_id", "-effective_from")):
+        found.setdefault(standard.member_id, standard)
+    return found
+
+
 def amount_for(member: Member, month: dt.date, standard: DuesStandard) -> Decimal:
     """The month's amount: the standard's, unless an approved reduction or exemption covers the month."""
     relief = (DuesRelief.objects.filter(member=member, state=DuesRelief.State.APPROVED, first_month__lte=month,
@@ -147,9 +156,11 @@ def do_generate_bills(org, month: dt.date, *, actor) -> int:
     members = (Member.objects.restrict(actor, roles.DUES_MANAGE)
                .filter(org__path__startswith=org.path, status=MemberStatus.NORMAL, joined_on__lt=add_months(month, 1))
                .exclude(dues_bills__month=month).select_related("org"))
+    members = list(members)
+    standards = standards_in_force(members, month)
     made = 0
-    for member in members.iterator(chunk_size=500):
-        standard = standard_for(member, month)
+    for member in members:
+        standard = standards.get(member.pk)
         if standard is None:
             continue
         _, created = DuesBill.objects.get_or_create(

@@ -17,7 +17,6 @@ from dangjian.core import rulebook
 from .choices import BASED, DuesCategory
 
 FEN = Decimal("0.01")
-FARMER_RANGE = (Decimal("0.20"), Decimal("1.00"))  # 第六条: the province chooses within this range
 MAX_BASE = Decimal("10000000")  # ten million yuan a month: anything larger is a typing mistake
 BRACKETS = {DuesCategory.EMPLOYED: "dues_employed_brackets", DuesCategory.RETIRED: "dues_retired_brackets"}
 FLAT = {DuesCategory.FARMER: "dues_farmer_monthly", DuesCategory.STUDENT: "dues_flat_monthly",
@@ -79,7 +78,10 @@ def calculate(category: str, base=None, on: dt.date | None = None) -> Quote:
                      f"月基数 {base} 元，按 {percent}% 计，每月 {amount} 元（{rulebook.citation(name)}）")
     name = FLAT[category]
     amount = round_fen(Decimal(str(rulebook.value(name, on))))
-    if category == DuesCategory.FARMER and not FARMER_RANGE[0] <= amount <= FARMER_RANGE[1]:
-        raise ImproperlyConfigured("DANGJIAN_RULE_OVERRIDES 中的 dues_farmer_monthly 应在 0.2–1 元之间（党费规定第六条）")
+    if category == DuesCategory.FARMER:
+        low, high = (Decimal(v) for v in rulebook.value("dues_farmer_range", on))
+        if not low <= amount <= high:
+            raise ImproperlyConfigured(
+                f"DANGJIAN_RULE_OVERRIDES 中的 dues_farmer_monthly 应在 {low}–{high} 元之间（党费规定第六条）")
     return Quote(category, None, None, amount,
                  f"{DuesCategory(category).label}每月交纳 {amount} 元（{rulebook.citation(name)}）")

@@ -31,11 +31,6 @@ class PaymentForm(BootstrapFormMixin, forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=40)
 
 
-class ReverseForm(forms.Form):
-    payment = forms.IntegerField()
-    reason = forms.CharField(max_length=200)
-
-
 class ReliefForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label="类型", choices=DuesRelief.Kind.choices)
     monthly_amount = forms.CharField(label="减免后每月交纳（元）", required=False, help_text="免交不填")

@@ -10,14 +10,14 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from dangjian.accounts import roles
-from dangjian.core import audit
+from dangjian.core import audit, rulebook
 from dangjian.core.actions import require
 from dangjian.exchange.exporting import OutColumn, write_workbook
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
-from .actions import standard_for
+from .actions import standards_in_force
 from .models import DuesBill, DuesPayment
 from .months import add_months, label
 from .queries import arrears_by_member
@@ -39,13 +39,15 @@ def collection_sheet(out, org: Organization, month: dt.date, *, actor) -> int:
     members = (Member.objects.restrict(actor, roles.DUES_MANAGE)
                .filter(org__path__startswith=org.path, status=MemberStatus.NORMAL).select_related("org")
                .order_by("org__path", "name"))
+    members = list(members)
     bills = {b.member_id: b for b in DuesBill.objects.filter(member__in=members, month=month)}
     paid = {p.bill_id: p for p in DuesPayment.objects.filter(bill__in=bills.values(), active=True)}
+    standards = standards_in_force(members, month)
     rows = []
     for n, member in enumerate(members, start=1):
         bill = bills.get(member.pk)
         payment = paid.get(bill.pk) if bill else None
-        standard = standard_for(member, month)
+        standard = standards.get(member.pk)
         rows.append({
             "n": str(n), "name": member.name, "org": member.org.short_name or member.org.name,
             "basis": standard.explanation if standard else "未核定",
@@ -68,22 +70,23 @@ def summary(out, org: Organization, month: dt.date, *, actor) -> int:
     require(actor, roles.DUES_MANAGE, org)
     units = [org] + list(Organization.objects.restrict(actor, roles.DUES_MANAGE)
                          .filter(path__startswith=org.path, depth=org.depth + 1).order_by("path"))
-    arrears = arrears_by_member(DuesBill.objects.restrict(actor, roles.DUES_MANAGE)
-                                .filter(member__org__path__startswith=org.path), add_months(month, 1))
+    in_scope = DuesBill.objects.restrict(actor, roles.DUES_MANAGE)
+    notice = rulebook.value("dues_arrears_notice_months", month)
+    arrears = arrears_by_member(in_scope.filter(member__org__path__startswith=org.path), add_months(month, 1))
+    behind_paths = list(Member.objects.filter(pk__in=[m for m, a in arrears.items() if a.consecutive >= notice])
+                        .values_list("org__path", flat=True))
     rows = []
     for unit in units:
-        bills = DuesBill.objects.filter(member__org__path__startswith=unit.path, month=month)
+        bills = in_scope.filter(member__org__path__startswith=unit.path, month=month)
         totals = bills.aggregate(n=Count("id"), due=Sum("amount"),
                                  paid_n=Count("id", filter=Q(payments__active=True)),
                                  paid=Sum("payments__amount", filter=Q(payments__active=True)))
-        member_ids = set(Member.objects.filter(org__path__startswith=unit.path).values_list("pk", flat=True))
-        behind = sum(1 for m, a in arrears.items() if m in member_ids and a.consecutive >= 3)
         rows.append({"org": unit.name + ("（合计）" if unit.pk == org.pk else ""), "n": totals["n"] or 0,
                      "due": totals["due"] or ZERO, "paid_n": totals["paid_n"] or 0, "paid": totals["paid"] or ZERO,
-                     "behind": behind})
+                     "behind": sum(1 for path in behind_paths if path.startswith(unit.path))})
     columns = [_text("党组织", "org"), OutColumn("应交人数", "number", lambda r: r["n"]), _money("应交（元）", "due"),
                OutColumn("已交人数", "number", lambda r: r["paid_n"]), _money("实交（元）", "paid"),
-               OutColumn("连续欠缴 3 个月以上人数", "number", lambda r: r["behind"])]
+               OutColumn(f"连续欠缴 {notice} 个月以上人数", "number", lambda r: r["behind"])]
     count = write_workbook(out, sheet_name=f"{label(month)}党费汇总", columns=columns, rows=rows)
     _audit("dues.report", actor, org, f"{org}：导出{label(month)}党费收缴汇总表")
     return count
@@ -94,13 +97,14 @@ def year_publication(out, org: Organization, year: int, *, actor) -> int:
     require(actor, roles.DUES_MANAGE, org)
     scope = Q(member__org__path__startswith=org.path)
     due, collected, counts = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO), defaultdict(int)
-    for row in (DuesBill.objects.filter(scope, month__year=year).values("month")
+    for row in (DuesBill.objects.restrict(actor, roles.DUES_MANAGE).filter(scope, month__year=year).values("month")
                 .annotate(due=Sum("amount")).order_by()):
         due[row["month"]] = row["due"] or ZERO
-    for row in (DuesPayment.objects.filter(scope, active=True, bill__month__year=year).values("bill__month")
+    payments = DuesPayment.objects.restrict(actor, roles.DUES_MANAGE).filter(scope, active=True)
+    for row in (payments.filter(bill__month__year=year).values("bill__month")
                 .annotate(paid=Sum("amount"), n=Count("id")).order_by()):
         collected[row["bill__month"]], counts[row["bill__month"]] = row["paid"] or ZERO, row["n"]
-    voluntary = DuesPayment.objects.filter(scope, active=True, kind=DuesPayment.Kind.VOLUNTARY, paid_on__year=year)
+    voluntary = payments.filter(kind=DuesPayment.Kind.VOLUNTARY, paid_on__year=year)
     rows = [{"month": label(dt.date(year, m, 1)), "due": due[dt.date(year, m, 1)],
              "paid": collected[dt.date(year, m, 1)], "n": counts[dt.date(year, m, 1)]} for m in range(1, 13)]
     rows.append({"month": "全年合计", "due": sum(due.values(), ZERO), "paid": sum(collected.values(), ZERO),

@@ -90,11 +90,15 @@ class SheetView(ScopedViewMixin, TemplateView):
         members = list(members.order_by("org__path", "name")[:500])
         month_bills = {b.member_id: b for b in bills.filter(member__in=members, month=month)}
         paid = {p.bill_id: p for p in DuesPayment.objects.filter(bill__in=month_bills.values(), active=True)}
+        standards = actions.standards_in_force(members, month)
+        notice, lapse = rulebook.value("dues_arrears_notice_months"), rulebook.value("dues_arrears_lapse_months")
         rows = []
         for member in members:
-            bill = month_bills.get(member.pk)
-            rows.append({"member": member, "standard": actions.standard_for(member, month), "bill": bill,
-                         "payment": paid.get(bill.pk) if bill else None, "arrears": arrears.get(member.pk)})
+            bill, behind = month_bills.get(member.pk), arrears.get(member.pk)
+            run = behind.consecutive if behind else 0
+            rows.append({"member": member, "standard": standards.get(member.pk), "bill": bill,
+                         "payment": paid.get(bill.pk) if bill else None, "arrears": behind,
+                         "level": "red" if run >= lapse else "yellow" if run >= notice else ""})
         pending = DuesStandard.objects.restrict(user, self.perm).filter(status=DuesStandard.Status.DECLARED)
         reliefs = (DuesRelief.objects.restrict(user, self.perm).filter(state=DuesRelief.State.PROPOSED)
                    .select_related("member__org"))
@@ -260,7 +264,8 @@ class MyDuesView(ScopedViewMixin, TemplateView):
         arrears = arrears_by_member(self.scoped().filter(member=member)).get(member.pk)
         return super().get_context_data(
             member=member, payable=actions.payable_months(member) if member.status == MemberStatus.NORMAL else [],
-            standards=DuesStandard.objects.filter(member=member).order_by("-effective_from")[:5],
+            standards=DuesStandard.objects.restrict(self.request.user, self.perm).filter(member=member)
+            .order_by("-effective_from")[:5],
             bills=[(b, b.pk in paid) for b in bills], payments=payments, arrears=arrears,
             form=form or StandardForm(initial={"effective_from": f"{dt.date.today():%Y}-01", "category": "employed",
                                                "base_kind": "monthly"}), **kwargs)

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import ctypes
-import logging
 import multiprocessing
 import os
 import signal
@@ -28,13 +27,13 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from dangjian.core.bulk import insert_rows
+from dangjian.core import audit
 from dangjian.core.crypto import provider
 
 from . import reading
 from .columns import EXPLANATION_MARK, KINDS, Column, header_key, header_lookup
 from .models import ImportJob, ImportRow
 
-log = logging.getLogger(__name__)
 FILE_CONTEXT = "exchange.import_file"
 HEADER_SCAN_ROWS = 10
 PR_SET_PDEATHSIG = 1
@@ -306,7 +305,7 @@ def commit(job: ImportJob) -> ImportJob:
     if job.state != ImportJob.State.COMMITTING:
         return job
     with transaction.atomic():
-        handler.finish()
+        record_commit(job)
         set_state(job, ImportJob.State.DONE,
                   f"导入完成：新增 {job.new_count} 行，更新 {job.updated_count} 行，无变化 {job.unchanged_count} 行"
                   + (f"，跳过有错误的 {job.error_count} 行" if job.error_count else ""))
@@ -442,6 +441,33 @@ def staged_row(job, row: SourceRow, outcome: str, *, clean=None, errors=None, ta
         payload.update(extra)
     return ImportRow(job=job, row_number=row.number, position=row.number, outcome=outcome, errors=errors or [], target_id=target_id,
                      payload=json.dumps(payload, ensure_ascii=False))
+
+
+def provided(clean: dict) -> dict:
+    """A blank cell keeps what the archive holds; only filled cells change a record."""
+    return {k: v for k, v in clean.items() if v is not None and v != ""}
+
+
+def unique_pairs(pairs: list) -> list:
+    """Each [column, reason] once, in the order found."""
+    seen, out = set(), []
+    for pair in pairs:
+        if tuple(pair) not in seen:
+            seen.add(tuple(pair))
+            out.append(pair)
+    return out
+
+
+def record_commit(job: ImportJob) -> None:
+    """The one audit record of a whole import (each batch written has its own record listing its rows)."""
+    job.refresh_from_db()
+    audit.record("import.commit", actor=job.actor, object_type="exchange.importjob", object_id=job.pk,
+                 object_repr=str(job),
+                 after={"kind": job.kind, "file": job.file_name, "sha256": job.file_sha256,
+                        "org": job.root_org.code if job.root_org else None, "new": job.new_count,
+                        "updated": job.updated_count, "unchanged": job.unchanged_count,
+                        "skipped_errors": job.error_count},
+                 detail=f"{job}：{job.file_name}")
 
 
 def purge_expired() -> int:

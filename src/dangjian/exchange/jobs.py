@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from django_tasks import task
 
 from dangjian.core import context
 
 from . import importing
 from .models import ImportJob
-
-log = logging.getLogger(__name__)
-
 
 def run(job: ImportJob) -> ImportJob:
     """Take a job as far as it may go: validate it, and commit it when that was asked for."""

@@ -23,7 +23,8 @@ from dangjian.orgs.models import Organization
 from . import cells
 from .columns import MEMBER_COLUMNS
 from .importing import (
-    ImportFailed, next_chunk, run_batches, Table, date_fields, error_pairs, from_json, staged_row,
+    ImportFailed, Table, date_fields, error_pairs, from_json, next_chunk, provided, run_batches, staged_row,
+    unique_pairs,
 )
 from .models import ImportJob, ImportRow
 
@@ -31,9 +32,6 @@ DATES = date_fields(Member)
 COMPARED = EDITABLE_FIELDS + ["org_id"]
 OUT_OF_SCOPE = "该公民身份号码已登记在其他党组织（不在您的管理范围内），如需调入请办理组织关系转接"
 
-
-def _blank(value) -> bool:
-    return value is None or value == ""
 
 
 class OrgResolver:
@@ -126,12 +124,12 @@ class MemberImport:
                 pairs += [p for p in error_pairs(exc, headers, self.columns)
                           if not _reported(p, errors, headers)]
             if pairs:
-                staged.append(staged_row(self.job, row, ImportRow.Outcome.ERROR, errors=_unique(pairs)))
+                staged.append(staged_row(self.job, row, ImportRow.Outcome.ERROR, errors=unique_pairs(pairs)))
                 continue
             if current is not None:
                 changes = {k: v for k, v in _values(member).items() if getattr(current, k) != v}
                 outcome = ImportRow.Outcome.UPDATE if changes else ImportRow.Outcome.UNCHANGED
-                staged.append(staged_row(self.job, row, outcome, clean=_provided(clean), target_id=current.pk,
+                staged.append(staged_row(self.job, row, outcome, clean=provided(clean), target_id=current.pk,
                                          extra={"org_id": member.org_id}))
             else:
                 # The whole validated record, with what the ID number filled in: committing it needs no
@@ -144,12 +142,12 @@ class MemberImport:
     @staticmethod
     def _build(current, clean, org, org_given):
         if current is None:
-            member = Member(**_provided(clean))
+            member = Member(**provided(clean))
             if org is not None:
                 member.org = org
             return member
         member = copy.copy(current)  # the archive's record stays as it is for the comparison
-        for key, value in _provided(clean).items():
+        for key, value in provided(clean).items():
             setattr(member, key, value)
         if org is not None and org_given:
             member.org = org
@@ -242,17 +240,6 @@ class MemberImport:
             reasons = "；".join(m for msgs in exc.message_dict.values() for m in msgs)
             raise ImportFailed(f"第 {row.row_number} 行在校验后发生了变化，不能导入：{reasons}。请重新导入") from None
 
-    def finish(self) -> None:
-        job = self.job
-        job.refresh_from_db()
-        audit.record("import.commit", actor=self.actor, object_type="exchange.importjob", object_id=job.pk,
-                     object_repr=str(job),
-                     after={"kind": job.kind, "file": job.file_name, "sha256": job.file_sha256,
-                            "org": job.root_org.code if job.root_org else None, "new": job.new_count,
-                            "updated": job.updated_count, "unchanged": job.unchanged_count,
-                            "skipped_errors": job.error_count},
-                     detail=f"{job}：{job.file_name}")
-
 
 def first_occurrences(rows) -> dict[str, int]:
     """Blind index → the first row that carries the number; a later row with it is a duplicate."""
@@ -271,9 +258,6 @@ def _values(member) -> dict:
     return {k: getattr(member, k) for k in COMPARED}
 
 
-def _provided(clean: dict) -> dict:
-    """A blank cell keeps what the archive holds; only filled cells change a record."""
-    return {k: v for k, v in clean.items() if not _blank(v)}
 
 
 def _reported(pair, cell_errors, headers) -> bool:
@@ -281,10 +265,3 @@ def _reported(pair, cell_errors, headers) -> bool:
     return any(pair[0] == headers.get(key) for key in cell_errors)
 
 
-def _unique(pairs):
-    seen, out = set(), []
-    for pair in pairs:
-        if tuple(pair) not in seen:
-            seen.add(tuple(pair))
-            out.append(pair)
-    return out

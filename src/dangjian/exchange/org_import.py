@@ -7,6 +7,7 @@ import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.db.models import F
 from django.http import Http404
 
@@ -19,8 +20,10 @@ from dangjian.orgs.rules import check_parent_type
 
 from . import cells
 from .columns import ORG_COLUMNS
-from .importing import ImportFailed, next_chunk, Table, date_fields, error_pairs, from_json, stage, staged_row
-from .member_import import OrgResolver, _provided, _unique
+from .importing import (
+    ImportFailed, Table, date_fields, error_pairs, from_json, next_chunk, provided, stage, staged_row, unique_pairs,
+)
+from .member_import import OrgResolver
 from .models import ImportJob, ImportRow
 
 DATES = date_fields(Organization)
@@ -64,6 +67,8 @@ class OrgImport:
                 in_file[code] = row.number
             entries.append((row, clean, errors))
         file_orgs = {(c.get("code") or "").lower(): (row, c) for row, c, e in entries if not e and c.get("code")}
+        codes = {(c.get("code") or "").lower() for _, c, _ in entries if c.get("code")}
+        known = {o.lc: o for o in Organization.objects.annotate(lc=Lower("code")).filter(lc__in=codes)}
 
         def parent_of(clean):
             """The parent as an Organization (existing) or the code of a row in this file."""
@@ -84,15 +89,15 @@ class OrgImport:
                     parent = parent_of(clean)
                 except cells.CellError as exc:
                     errors.append([headers.get("parent", "上级党组织"), str(exc)])
-            existing = Organization.objects.filter(code__iexact=code).first() if code else None
+            existing = known.get(code) if code else None
             if existing is not None and code not in changeable:
                 errors.append([headers["code"], "该组织代码已被管理范围以外的党组织使用"])
             if not errors:
                 errors += self._check(row, clean, parent, existing, file_orgs, headers)
             if errors:
-                staged.append(staged_row(self.job, row, ImportRow.Outcome.ERROR, errors=_unique(errors)))
+                staged.append(staged_row(self.job, row, ImportRow.Outcome.ERROR, errors=unique_pairs(errors)))
                 continue
-            fields = _provided({k: v for k, v in clean.items() if k != "parent"})
+            fields = provided({k: v for k, v in clean.items() if k != "parent"})
             extra = {"parent_id": parent.pk} if isinstance(parent, Organization) else {"parent_code": parent}
             if existing is not None:
                 changed = any(getattr(existing, k) != v for k, v in fields.items())
@@ -125,10 +130,10 @@ class OrgImport:
             if clean.get("parent") and not isinstance(parent, Organization):
                 return [[headers.get("parent", "上级党组织"), MOVE_ELSEWHERE]]
             org = copy.copy(existing)
-            for key, value in _provided({k: v for k, v in clean.items() if k != "parent"}).items():
+            for key, value in provided({k: v for k, v in clean.items() if k != "parent"}).items():
                 setattr(org, key, value)
         else:
-            org = Organization(**_provided({k: v for k, v in clean.items() if k != "parent"}))
+            org = Organization(**provided({k: v for k, v in clean.items() if k != "parent"}))
         errors = []
         if isinstance(parent, str):
             parent_row, parent_clean = file_orgs[parent]
@@ -178,8 +183,3 @@ class OrgImport:
                          object_repr=str(job), after={"created": created, "updated": updated},
                          detail=f"{job}：新增 {len(created)}，更新 {len(updated)}")
         return True
-
-    def finish(self) -> None:
-        from .member_import import MemberImport
-
-        MemberImport.finish(self)

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from dangjian.accounts import roles
 from dangjian.core.crypto import hmac_sm3
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
@@ -137,14 +138,17 @@ def member_record(member: Member) -> dict:
     return record
 
 
-def collect(root: Organization, since: dt.date | None) -> dict[str, list[dict]]:
-    orgs = list(Organization.objects.filter(path__startswith=root.path, status=OrgStatus.ACTIVE).order_by("path"))
+def collect(root: Organization, since: dt.date | None, actor) -> dict[str, list[dict]]:
+    """The organisations and members of `root`'s subtree that `actor` may see."""
+    orgs = list(Organization.objects.restrict(actor, roles.ORG_VIEW)
+                .filter(path__startswith=root.path, status=OrgStatus.ACTIVE).order_by("path"))
     by_path = {o.path: o for o in orgs}
     organizations = []
     for org in orgs:
         parent = by_path.get(org.path[: -Organization.steplen]) if org.pk != root.pk else None
         organizations.append(organization_record(org, parent.code if parent else ""))
-    members = Member.objects.filter(org__path__startswith=root.path, status=MemberStatus.NORMAL).select_related("org")
+    members = (Member.objects.restrict(actor, roles.MEMBER_VIEW)
+               .filter(org__path__startswith=root.path, status=MemberStatus.NORMAL).select_related("org"))
     if since is not None:
         members = members.filter(updated_at__date__gte=since)
     return {"organizations": organizations,
@@ -153,9 +157,9 @@ def collect(root: Organization, since: dt.date | None) -> dict[str, list[dict]]:
 
 # -- writing and reading -------------------------------------------------------------------------------------
 
-def write(root: Organization, *, peer: str, since: dt.date | None = None) -> tuple[bytes, dict]:
+def write(root: Organization, *, peer: str, actor, since: dt.date | None = None) -> tuple[bytes, dict]:
     enc_key, mac_key = _keys_for(peer)
-    records = collect(root, since)
+    records = collect(root, since, actor)
     files, blobs = {}, {}
     for kind in KINDS:
         name = f"{kind}.json"

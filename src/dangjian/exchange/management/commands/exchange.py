@@ -87,7 +87,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError("--since 应为 YYYY-MM-DD 格式的日期") from None
         try:
-            data, manifest = package.write(root, peer=peer, since=day)
+            data, manifest = package.write(root, peer=peer, actor=actor, since=day)
         except package.PackageRefused as exc:
             raise CommandError(str(exc)) from None
         Path(out).write_bytes(data)
