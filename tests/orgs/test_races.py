@@ -112,7 +112,7 @@ def test_a_member_cannot_be_added_to_an_organisation_being_dissolved(world, monk
     for member in world.members["BR2"]:
         member_actions.do_change_member_status(member, status="transferred_out", on=dt.date(2025, 1, 1),
                                                reason="转出", actor=world.secretary2)
-    from dangjian.members import actions as module
+    from dangjian.members.actions import archive as module
 
     original = module.check_member
 

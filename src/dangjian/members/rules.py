@@ -79,3 +79,18 @@ def _check_stage_order(member, errors: dict) -> None:
         if previous is not None and day < getattr(member, previous) and name not in errors:
             errors[name] = f"{label[name]}不能早于{label[previous]}"
         previous = name
+
+
+def voting_refusal(member, on: dt.date | None = None) -> str | None:
+    """Why the member may not vote, elect or be elected on `on` (选举工作条例 第五条), or None if they may.
+
+    预备党员 and members whose 党籍 is not normal have no vote; later rules (discipline, mobile members holding an
+    activity certificate elsewhere) add their own reasons here."""
+    from .choices import MemberStatus
+
+    on = on or dt.date.today()
+    if member.status != MemberStatus.NORMAL:
+        return f"党籍状态为“{member.get_status_display()}”，不享有表决权、选举权和被选举权"
+    if member.category == Category.PROBATIONARY or member.joined_on is None or member.joined_on > on:
+        return "预备党员没有表决权、选举权和被选举权（《中国共产党基层组织选举工作条例》第五条）"
+    return None

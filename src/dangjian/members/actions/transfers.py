@@ -1,4 +1,4 @@
-"""Writes to the member archive. Members are never deleted; every write is audited."""
+"""Transfers of the organisational relationship (组织关系转接) inside the system, and letters to outside."""
 
 from __future__ import annotations
 
@@ -10,212 +10,17 @@ from django.http import Http404
 
 from dangjian.accounts import roles
 from dangjian.core import audit
-from dangjian.core.actions import changed, check_version, require, snapshot
-from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.orgs.models import Organization
 
-from .choices import Gender, MemberStatus
-from .idnumber import parse_id_number
-from .models import Member
-from .rules import check_member
-from .search import id_number_index, name_initials
+from ..choices import MemberStatus
+from ..models import Member
+from dangjian.core.actions import changed
 
-EDITABLE_FIELDS = [
-    "name", "gender", "ethnicity", "id_number", "birth_date", "native_place", "education", "degree",
-    "occupation_category", "work_unit_and_post", "applied_on", "activist_on", "development_target_on", "joined_on", "converted_on", "category", "phone", "address",
-    "is_mobile", "lost_contact",
-]
-AUDIT_FIELDS = EDITABLE_FIELDS + ["org", "status", "status_changed_on", "status_reason"]
-MASKS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
-# Statuses a member leaves the active roll by; "normal" is reached only by restoring.
-EXIT_STATUSES = {s for s in MemberStatus.values if s != MemberStatus.NORMAL}
-
-
-def _audit_snapshot(member):
-    return snapshot(member, AUDIT_FIELDS, MASKS)
-
-
-DERIVED_FROM_ID = ("birth_date", "gender")
-
-
-def _fill_from_id_number(member: Member) -> None:
-    """出生日期 and 性别 may be left blank: the 公民身份号码 says what they are."""
-    try:
-        facts = parse_id_number(member.id_number or "")
-    except ValidationError:
-        return
-    member.birth_date = member.birth_date or facts.birth_date
-    member.gender = member.gender or (Gender.MALE if facts.is_male else Gender.FEMALE)
-
-
-MEMBER_ORG_TYPES = ("branch", "joint_branch", "temporary_branch", "general_branch", "committee", "working_committee")
-DUPLICATE_ID = "该公民身份号码已登记在党员档案中，不能重复录入"
-
-
-def org_refusal(org: Organization) -> str | None:
-    """Why members cannot be placed in this organisation, or None."""
-    if not org.is_active:
-        return "所选党组织已撤销"
-    if org.org_type == "group":
-        return "党员应编入党支部，不能直接编入党小组"
-    if org.org_type not in MEMBER_ORG_TYPES:
-        return "所选党组织不能直接管理党员"
-    return None
-
-
-def validate_member(member: Member, *, check_unique: bool = True) -> None:
-    """Every rule a member record must satisfy, all reported at once (field → Chinese reasons).
-
-    The one validation path for the form, the API and the importer. The importer checks uniqueness of
-    the 身份证号 for a whole batch in one query and passes `check_unique=False`; it also hands in
-    organisations it has already loaded, so the foreign key is not looked up again per row.
-    """
-    errors = {}
-    if member.id_number:
-        member.id_number = member.id_number.strip().upper()
-    _fill_from_id_number(member)
-    exclude = ["id_number_index", "name_initials", "user"]
-    if member.org_id and Member.org.is_cached(member):
-        exclude.append("org")  # a loaded organisation exists; validate its state below
-    try:
-        member.full_clean(exclude=exclude, validate_unique=False)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        check_member(member)
-    except ValidationError as exc:
-        for key, msgs in exc.message_dict.items():
-            errors.setdefault(key, msgs)
-    if member.org_id and not errors.get("org"):
-        refusal = org_refusal(member.org)
-        if refusal:
-            errors["org"] = [refusal]
-    if member.id_number and "id_number" not in errors:
-        member.id_number_index = id_number_index(member.id_number)
-        if check_unique:
-            clash = Member.objects.filter(id_number_index=member.id_number_index).exclude(pk=member.pk)
-            if clash.exists():
-                errors["id_number"] = [DUPLICATE_ID]
-    if "id_number" in errors:
-        # A blank birth date or gender is filled from the number once it is corrected; say so only once.
-        for field in DERIVED_FROM_ID:
-            if not getattr(member, field):
-                errors.pop(field, None)
-    if errors:
-        raise ValidationError(errors)
-    member.name_initials = name_initials(member.name)
-
-
-def _save(member: Member, **kwargs) -> None:
-    try:
-        with transaction.atomic():
-            member.save(**kwargs)
-    except IntegrityError:  # a concurrent insert of the same 身份证号 (blind-index unique constraint)
-        raise ValidationError({"id_number": [DUPLICATE_ID]}) from None
-
-
-@transaction.atomic
-def do_create_member(*, data: dict, org: Organization, actor) -> Member:
-    require(actor, roles.MEMBER_ADD, org)
-    org = _locked_org(org)
-    member = Member(org=org, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
-    validate_member(member)
-    _save(member, force_insert=True)
-    audit.record("member.create", actor=actor, obj=member, after=_audit_snapshot(member))
-    return member
-
-
-@transaction.atomic
-def do_update_member(member: Member, *, data: dict, actor, expected_version=None, org: Organization | None = None) -> Member:
-    member = _locked(member, actor, roles.MEMBER_CHANGE)
-    check_version(member, expected_version)
-    before = _audit_snapshot(member)
-    for key, value in data.items():
-        if key in EDITABLE_FIELDS:
-            setattr(member, key, value)
-    if org is not None and org.pk != member.org_id:
-        # Moving between organisations inside the editor's own scope (e.g. to a group's branch);
-        # transfers between unrelated organisations go through the transfer workflow.
-        require(actor, roles.MEMBER_CHANGE, org)
-        if has_open_transfer(member):
-            raise ValidationError({"org": TRANSFER_OPEN})
-        member.org = _locked_org(org)
-    validate_member(member)
-    member.version += 1
-    _save(member)
-    old, new = changed(before, _audit_snapshot(member))
-    audit.record("member.update", actor=actor, obj=member, before=old, after=new)
-    return member
-
-
-@transaction.atomic
-def do_change_member_status(member: Member, *, status: str, on: dt.date, reason: str, actor, expected_version=None) -> Member:
-    """转出 / 出党 / 死亡 / 停止党籍 (or back to 正常): a status with date and reason, never a deletion."""
-    member = _locked(member, actor, roles.MEMBER_CHANGE)
-    check_version(member, expected_version)
-    errors = {}
-    if status not in MemberStatus.values:
-        errors["status"] = "请选择有效的党籍状态"
-    elif status == member.status:
-        errors["status"] = f"该党员当前状态已是“{MemberStatus(status).label}”"
-    if on is None:
-        errors["status_changed_on"] = "请填写变更日期"
-    elif on > dt.date.today():
-        errors["status_changed_on"] = "变更日期不能晚于今天"
-    elif member.joined_on and on < member.joined_on:
-        errors["status_changed_on"] = "变更日期不能早于入党日期"
-    if not (reason or "").strip():
-        errors["status_reason"] = "请填写变更原因"
-    if status == MemberStatus.NORMAL and not _locked_org(member.org).is_active:
-        errors["status"] = "所在党组织已撤销，不能恢复为正常状态，请先转入其他党组织"
-    if errors:
-        raise ValidationError(errors)
-    before = _audit_snapshot(member)
-    member.status = status
-    member.status_changed_on = on
-    member.status_reason = reason.strip()[:200]
-    member.version += 1
-    member.save()
-    old, new = changed(before, _audit_snapshot(member))
-    audit.record("member.status", actor=actor, obj=member, before=old, after=new)
-    return member
-
-
-@transaction.atomic
-def do_reveal_member(member: Member, *, actor, reason: str = "") -> dict:
-    """Full 身份证号, phone and address for a user whose role may reveal them; every reveal is audited."""
-    visible = Member.objects.restrict(actor, roles.MEMBER_REVEAL).filter(pk=member.pk)
-    if not visible.exists():
-        raise Http404("党员不存在或不在您的管理范围内")
-    member = visible.get()
-    audit.record("member.reveal", actor=actor, obj=member, detail=(reason or "")[:500],
-                 after={"fields": ["id_number", "phone", "address"]})
-    return {"id_number": member.id_number, "phone": member.phone, "address": member.address}
-
-
-def _locked_org(org: Organization) -> Organization:
-    """Lock the organisation a member joins, so a dissolution cannot pass its "no members left" check meanwhile."""
-    return Organization.objects.select_for_update().get(pk=org.pk)
-
-
-def _locked(member: Member, actor, perm: str) -> Member:
-    found = Member.objects.restrict(actor, perm).select_for_update(of=("self",)).filter(pk=member.pk).first()
-    if found is None:
-        raise Http404("党员不存在或不在您的管理范围内")
-    return found
-
+from .archive import (
+    TRANSFER_OPEN, _audit_snapshot, _locked, _locked_org, do_change_member_status, has_open_transfer, org_refusal,
+)
 
 # -- 组织关系转接 (transfers inside the system) ------------------------------------------------------------------
-
-TRANSFER_OPEN = "该党员已有正在办理的组织关系转接，请先办结或撤回"
-
-
-def has_open_transfer(member: Member) -> bool:
-    """A transfer inside the system under way, or a letter to outside still waiting for its receipt."""
-    from .models import Transfer, TransferLetter
-
-    return (Transfer.objects.filter(member=member, state__in=Transfer.OPEN).exists()
-            or TransferLetter.objects.filter(member=member, state=TransferLetter.State.ISSUED).exists())
 
 
 def _transfer_step(transfer, actor, step: str, note: str = "") -> None:
@@ -226,7 +31,7 @@ def _transfer_step(transfer, actor, step: str, note: str = "") -> None:
 def _locked_transfer(transfer, actor, perm: str, org_field: str):
     from dangjian.orgs.models import Organization as Org
 
-    from .models import Transfer
+    from ..models import Transfer
 
     found = Transfer.objects.select_for_update().select_related("member", "from_org", "to_org").filter(
         pk=transfer.pk).first()
@@ -243,7 +48,7 @@ def _locked_transfer(transfer, actor, perm: str, org_field: str):
 @transaction.atomic
 def do_apply_transfer(member: Member, *, to_org: Organization, reason: str, actor):
     """The sending branch applies to transfer a member's relationship to another organisation."""
-    from .models import Transfer
+    from ..models import Transfer
 
     member = _locked(member, actor, roles.MEMBER_CHANGE)
     errors = {}
@@ -318,7 +123,7 @@ def do_receive_transfer(transfer, *, actor, on: dt.date | None = None):
 @transaction.atomic
 def do_send_back_transfer(transfer, *, reason: str, actor):
     """Send a transfer back one step with a reason: the receiver to the sending 党委, the 党委 to the branch."""
-    from .models import Transfer
+    from ..models import Transfer
 
     if len((reason or "").strip()) < 2:
         raise ValidationError({"reason": "请填写退回原因"})
@@ -347,7 +152,7 @@ def do_send_back_transfer(transfer, *, reason: str, actor):
 @transaction.atomic
 def do_withdraw_transfer(transfer, *, actor, reason: str = ""):
     """The sending branch withdraws before the next step has acted; a returned application may be resubmitted."""
-    from .models import Transfer
+    from ..models import Transfer
 
     found = _locked_transfer(transfer, actor, roles.MEMBER_CHANGE, "from_org")
     if found.state not in (Transfer.State.APPLIED, Transfer.State.RETURNED):
@@ -363,7 +168,7 @@ def do_withdraw_transfer(transfer, *, actor, reason: str = ""):
 
 @transaction.atomic
 def do_resubmit_transfer(transfer, *, actor):
-    from .models import Transfer
+    from ..models import Transfer
 
     found = _locked_transfer(transfer, actor, roles.MEMBER_CHANGE, "from_org")
     if found.state != Transfer.State.RETURNED:
@@ -396,7 +201,7 @@ def do_issue_transfer_letter(member: Member, *, to_org_name: str, reason: str, a
     """A 介绍信 for a member moving to an organisation outside this system; the member stays until the receipt."""
     from dangjian.core import rulebook
 
-    from .models import TransferLetter
+    from ..models import TransferLetter
 
     member = _locked(member, actor, roles.MEMBER_CHANGE)
     issued_on = issued_on or dt.date.today()
@@ -439,7 +244,7 @@ def _dues_paid_until(member: Member):
 @transaction.atomic
 def do_record_letter_receipt(letter, *, receipt_org_name: str, receipt_on: dt.date, actor):
     """The receiving organisation's 回执 came back: the member has left this organisation (转出)."""
-    from .models import TransferLetter
+    from ..models import TransferLetter
 
     found = (TransferLetter.objects.restrict(actor, roles.MEMBER_CHANGE).select_for_update(of=("self",))
              .select_related("member").filter(pk=letter.pk).first())
@@ -468,7 +273,7 @@ def do_record_letter_receipt(letter, *, receipt_org_name: str, receipt_on: dt.da
 
 @transaction.atomic
 def do_cancel_transfer_letter(letter, *, reason: str, actor):
-    from .models import TransferLetter
+    from ..models import TransferLetter
 
     found = (TransferLetter.objects.restrict(actor, roles.MEMBER_CHANGE).select_for_update(of=("self",))
              .filter(pk=letter.pk).first())
