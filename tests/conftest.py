@@ -90,6 +90,12 @@ def world(db):
         m.name_initials = name_initials(m.name)
         m.save(update_fields=["id_number_index", "name_initials"])
     w.members = {code: [Member.objects.get(pk=m.pk) for m in ms] for code, ms in w.members.items()}
+    # Written directly, like the demo's bulk rows: their history starts with the record.
+    from dangjian.members.history import open_missing_periods
+    from dangjian.orgs.history import open_missing_versions
+
+    open_missing_versions()
+    open_missing_periods()
 
     w.organizer = _account("organizer", RoleName.ORG_DEPARTMENT, w.dist)
     w.committee_organizer = _account("committee_organizer", RoleName.COMMITTEE_ORGANIZER, w.sta)

@@ -99,7 +99,7 @@ class TreeMachine(RuleBasedStateMachine):
         busy_members = Member.objects.filter(org__path__startswith=node.path, status="normal")
         expected = node.is_active and not busy_children.exists() and not busy_members.exists()
         try:
-            actions.do_dissolve_organization(node, on=dt.date(2025, 6, 1), reason="调整", actor=self.actor)
+            actions.do_dissolve_organization(node, on=dt.date.today(), reason="调整", actor=self.actor)
         except ValidationError as exc:
             assert not expected, exc
             return

@@ -286,6 +286,11 @@ def seed(members: int = 2000, seed: int = 2026, progress=None) -> dict:
     with transaction.atomic():
         ids = builder.save_tree()
         written = builder.save_members(ids, progress)
+        from dangjian.members.history import open_missing_periods
+        from dangjian.orgs.history import open_missing_versions
+
+        open_missing_versions()  # written in bulk: their history starts with the record
+        open_missing_periods()
         audit.record("demo.seed", actor_name="seed", object_type="orgs.organization",
                      after={"organizations": len(builder.orgs), "members": written, "seed": seed})
     if connection.vendor == "postgresql":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from collections import defaultdict
 
@@ -16,6 +17,7 @@ from dangjian.core import audit
 from dangjian.core.actions import require
 from dangjian.core.bulk import insert_prepared, insert_values
 from dangjian.members.actions import EDITABLE_FIELDS, org_refusal, validate_member
+from dangjian.members.history import record_periods
 from dangjian.members.models import Member
 from dangjian.members.search import id_number_index, name_initials
 from dangjian.orgs.models import Organization
@@ -225,6 +227,9 @@ class MemberImport:
                 Member.objects.bulk_update(
                     changed_members, [*EDITABLE_FIELDS, "org", "name_initials", "id_number_index", "version"],
                     batch_size=500)
+            # The new members' history starts with the record; a member the file places elsewhere moves today.
+            record_periods(Member.objects.filter(pk__in=created).only("pk", "org_id", "status"), None)
+            record_periods([m for m in changed_members if "org" in updated[str(m.pk)]], dt.date.today())
             ImportRow.objects.filter(pk__in=[r.pk for r in chunk]).update(applied=True)
             ImportJob.objects.filter(pk=job.pk).update(applied_rows=F("applied_rows") + len(chunk))
             audit.record("member.import", actor=self.actor, object_type="exchange.importjob", object_id=job.pk,

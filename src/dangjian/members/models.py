@@ -86,6 +86,30 @@ class Member(TimeStampedModel):
         return mask_address(self.address)
 
 
+class MemberPeriod(models.Model):
+    """One period of a member's organisation and 党籍 status, in force on [valid_from, valid_to).
+
+    A member's periods follow one another without gap or overlap, so on any day the member is in exactly one
+    organisation; counts "as of" a past day read the periods of that day. A null `valid_from` means "since the
+    record began"; a null `valid_to` marks the period in force now. Written only by `members.history`."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="periods")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("党籍状态", max_length=32, choices=MemberStatus.choices)
+    valid_from = models.DateField("生效日期", null=True, blank=True)
+    valid_to = models.DateField("失效日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "党员组织关系历史"
+        verbose_name_plural = "党员组织关系历史"
+        ordering = ["member", "valid_from"]
+        indexes = [models.Index(fields=["org", "valid_from"]), models.Index(fields=["member", "valid_to"])]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=Q(valid_to__isnull=True),
+                                    name="one_current_period_per_member"),
+        ]
+
+
 class TransferQuerySet(models.QuerySet):
     def restrict(self, user, perm: str):
         """Transfers the user takes part in: out of, or into, an organisation in their scope."""

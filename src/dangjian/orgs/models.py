@@ -59,3 +59,35 @@ class Organization(MP_Node, TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == OrgStatus.ACTIVE
+
+
+class OrgVersion(models.Model):
+    """One period of an organisation's identity and place in the tree, in force on [valid_from, valid_to).
+
+    The tree as it stood on any day is the set of versions in force that day; their paths are the paths of that
+    day, so "the subtree of X on 2025-12-31" is still one prefix scan. A null `valid_from` means "since the record
+    began"; a null `valid_to` marks the version in force now. Written only by `orgs.history`."""
+
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="versions")
+    valid_from = models.DateField("生效日期", null=True, blank=True)
+    valid_to = models.DateField("失效日期", null=True, blank=True)
+    parent = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    path = models.CharField(max_length=255)
+    depth = models.PositiveIntegerField()
+    name = models.CharField("组织全称", max_length=100)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    org_type = models.CharField("组织类别", max_length=32, choices=OrgType.choices)
+    status = models.CharField("状态", max_length=16, choices=OrgStatus.choices)
+
+    class Meta:
+        verbose_name = "党组织历史版本"
+        verbose_name_plural = "党组织历史版本"
+        ordering = ["org", "valid_from"]
+        indexes = [models.Index(fields=["path", "valid_from"]), models.Index(fields=["org", "valid_to"])]
+        constraints = [
+            models.UniqueConstraint(fields=["org"], condition=models.Q(valid_to__isnull=True),
+                                    name="one_current_version_per_org"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.valid_from or '…'}–{self.valid_to or '今'}）"

@@ -13,6 +13,7 @@ from dangjian.core import audit
 from dangjian.orgs.models import Organization
 
 from ..choices import MemberStatus
+from ..history import record_periods
 from ..models import Member
 from dangjian.core.actions import changed
 
@@ -107,10 +108,12 @@ def do_receive_transfer(transfer, *, actor, on: dt.date | None = None):
     if refusal:
         raise ValidationError(f"接收党组织不能接收党员：{refusal}")
     before = _audit_snapshot(member)
+    received_on = on or dt.date.today()
     member.org_id = transfer.to_org_id
     member.version += 1
     member.save(update_fields=["org", "version", "updated_at"])
-    transfer.state, transfer.received_on = transfer.State.RECEIVED, on or dt.date.today()
+    record_periods([member], received_on)
+    transfer.state, transfer.received_on = transfer.State.RECEIVED, received_on
     _transfer_step(transfer, actor, "接收")
     transfer.version += 1
     transfer.save()
