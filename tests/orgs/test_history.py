@@ -243,3 +243,65 @@ def _run_and_check(world, steps):
                     if [m for m in moves if m[0] is None or m[0] <= day][-1:] and
                     [m for m in moves if m[0] is None or m[0] <= day][-1][1] == street.pk}
             assert counts_on(street, day)["total"] == sum(n for org, n in expected.items() if org in held)
+
+
+# -- pages and API ---------------------------------------------------------------------------------------------
+
+def test_the_history_page_shows_the_tree_and_counts_of_the_chosen_day(world, client):
+    actions.do_merge_organizations(world.br2, into=world.br1, on=D(2026, 3, 1), reason="支部合并", actor=world.organizer)
+    client.force_login(world.organizer)
+    before = client.get(f"/orgs/{world.sta.pk}/as-of/?date=2026-02-28").content.decode()
+    after = client.get(f"/orgs/{world.sta.pk}/as-of/?date=2026-03-01").content.decode()
+    assert world.br2.name in before and "已撤销" not in before
+    assert "已撤销" in after
+    bad = client.get(f"/orgs/{world.sta.pk}/as-of/?date=2026-02-30")
+    assert bad.status_code == 200 and "请输入有效日期" in bad.content.decode()
+    early = client.get(f"/orgs/{world.sta.pk}/as-of/?date=1900-01-01")
+    assert early.status_code == 200 and world.sta.name in early.content.decode()  # recorded since records began
+
+
+def test_the_merge_page_refuses_bad_input_in_chinese_and_changes_nothing(world, client):
+    client.force_login(world.organizer)
+    response = client.post(f"/orgs/{world.br2.pk}/merge/", {"into": world.br1.pk, "effective_on": "", "reason": ""})
+    page = response.content.decode()
+    assert response.status_code == 200 and "请填写合并生效日期" in page and "请填写合并原因" in page
+    assert fresh(world.br2).is_active and Member.objects.filter(org=world.br2).count() == 3
+    response = client.post(f"/orgs/{world.br2.pk}/merge/", {"into": world.br1.pk, "effective_on": "2026-03-01",
+                                                              "reason": "支部合并"})
+    assert response.status_code == 302 and not fresh(world.br2).is_active
+
+
+def test_a_secretary_cannot_merge_or_read_the_history_of_an_organisation_outside_their_scope(world, client):
+    client.force_login(world.secretary)
+    assert client.get(f"/orgs/{world.br3.pk}/as-of/?date=2026-01-01").status_code == 404
+    assert client.post(f"/orgs/{world.br2.pk}/merge/", {"into": world.br1.pk, "effective_on": "2026-03-01",
+                                                         "reason": "合并"}).status_code == 404
+    assert fresh(world.br2).is_active
+
+
+def test_the_api_answers_as_of_queries_and_merges_with_the_same_rules(world, client):
+    client.force_login(world.organizer)
+    url = f"/api/v1/organizations/{world.br2.pk}/merge/"
+    refused = client.post(url, {"into": world.br1.pk, "effective_on": "2999-01-01", "reason": "合并"},
+                          content_type="application/json")
+    assert refused.status_code == 400 and "不能晚于今天" in str(refused.json())
+    assert client.post(url, {"into": world.br1.pk, "effective_on": "2026-03-01", "reason": "合并"},
+                       content_type="application/json").status_code == 200
+    then = client.get(f"/api/v1/organizations/{world.sta.pk}/as-of/?date=2026-02-28").json()
+    now = client.get(f"/api/v1/organizations/{world.sta.pk}/as-of/?date=2026-03-01").json()
+    by_id = {row["id"]: row for row in then["organizations"]}
+    assert by_id[world.br2.pk]["direct"]["total"] == 3 and by_id[world.br1.pk]["direct"]["total"] == 3
+    by_id = {row["id"]: row for row in now["organizations"]}
+    assert by_id[world.br2.pk]["status"] == "dissolved" and by_id[world.br1.pk]["direct"]["total"] == 6
+    assert then["organizations"][0]["subtree"]["total"] == now["organizations"][0]["subtree"]["total"] == 6
+    new = actions.do_create_organization(parent=world.sta, data={"code": "NEWB", "name": "中共新支部委员会",
+                                                                 "org_type": "branch", "founded_on": D(2026, 5, 1)},
+                                         actor=world.organizer)
+    missing = client.get(f"/api/v1/organizations/{new.pk}/as-of/?date=2026-04-30")
+    assert missing.status_code == 400 and "尚未成立" in str(missing.json())
+    moved = client.post(f"/api/v1/organizations/{new.pk}/move-members/",
+                        {"members": [world.members["BR1"][0].pk], "effective_on": "2026-05-02", "reason": "支部拆分"},
+                        content_type="application/json")
+    assert moved.status_code == 200
+    assert org_on(world.members["BR1"][0], D(2026, 5, 1)) == world.br1.pk
+    assert org_on(world.members["BR1"][0], D(2026, 5, 2)) == new.pk

@@ -62,3 +62,24 @@ def with_parent_pk(queryset):
     return queryset.annotate(
         parent_pk=Subquery(Organization.objects.filter(path=parent_path).values("pk")[:1])
     )
+
+
+def as_of(org: Organization, day) -> dict | None:
+    """The subtree of `org` as it stood on `day`, each organisation with the members directly in it and in its
+    subtree that day. None when the organisation did not exist on `day`."""
+    from dangjian.members.history import counts_by_org_on
+
+    from .history import subtree_on
+
+    versions = list(subtree_on(org, day).order_by("path"))
+    if not versions:
+        return None
+    direct = counts_by_org_on(org, day)
+    zero = {"total": 0, "full": 0, "probationary": 0}
+    rows = []
+    for version in versions:
+        own = direct.get(version.org_id, zero)
+        below = [direct.get(v.org_id, zero) for v in versions if v.path.startswith(version.path)]
+        rows.append({"version": version, "level": version.depth - versions[0].depth, "direct": own,
+                     "subtree": {key: sum(c[key] for c in below) for key in zero}})
+    return {"date": day, "root": rows[0], "rows": rows}

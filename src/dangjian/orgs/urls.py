@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.EditView.as_view(), name="edit"),
     path("<int:pk>/move/", views.MoveView.as_view(), name="move"),
     path("<int:pk>/dissolve/", views.DissolveView.as_view(), name="dissolve"),
+    path("<int:pk>/merge/", views.MergeView.as_view(), name="merge"),
+    path("<int:pk>/as-of/", views.AsOfView.as_view(), name="as_of"),
 ]

@@ -10,7 +10,7 @@ from dangjian.members.choices import Category, MemberStatus
 from dangjian.members.models import Member
 
 from . import actions
-from .forms import DissolveForm, MoveForm, OrganizationForm
+from .forms import AsOfForm, DissolveForm, MergeForm, MoveForm, OrganizationForm
 from .models import Organization
 from .queries import children_with_counts, subtree_member_count, top_visible
 
@@ -89,9 +89,10 @@ class EditView(OrgFormView):
         return OrganizationForm(data, instance=Organization.objects.get(pk=org.pk))
 
     def perform(self, org, form):
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "effective_on")}
         return actions.do_update_organization(org, data=data, actor=self.request.user,
-                                              expected_version=form.cleaned_data.get("version"))
+                                              expected_version=form.cleaned_data.get("version"),
+                                              effective_on=form.cleaned_data.get("effective_on"))
 
 
 class MoveView(OrgFormView):
@@ -104,7 +105,8 @@ class MoveView(OrgFormView):
         return MoveForm(data, parents=parents)
 
     def perform(self, org, form):
-        return actions.do_move_organization(org, new_parent=form.cleaned_data["parent"], actor=self.request.user)
+        return actions.do_move_organization(org, new_parent=form.cleaned_data["parent"], actor=self.request.user,
+                                            on=form.cleaned_data.get("effective_on"))
 
 
 class DissolveView(OrgFormView):
@@ -116,3 +118,35 @@ class DissolveView(OrgFormView):
     def perform(self, org, form):
         return actions.do_dissolve_organization(org, on=form.cleaned_data["dissolved_on"],
                                                 reason=form.cleaned_data["dissolved_reason"], actor=self.request.user)
+
+
+class MergeView(OrgFormView):
+    """合并: the organisation's members and lower organisations go to another, and it is dissolved."""
+
+    perm = roles.ORG_DISSOLVE
+    template_name = "orgs/merge.html"
+    success_message = "已完成合并"
+
+    def get_form(self, org, data=None):
+        targets = (self.scoped(roles.ORG_MOVE).exclude(path__startswith=org.path).filter(status="active")
+                   .exclude(org_type="group"))
+        return MergeForm(data, targets=targets)
+
+    def perform(self, org, form):
+        data = form.cleaned_data
+        return actions.do_merge_organizations(org, into=data["into"], on=data["effective_on"], reason=data["reason"],
+                                              actor=self.request.user)
+
+
+class AsOfView(OrgScoped, TemplateView):
+    """历史查询: the organisation and its subtree as they stood on a past day, with the member counts of that day."""
+
+    template_name = "orgs/as_of.html"
+
+    def get_context_data(self, **kwargs):
+        from .queries import as_of
+
+        org = self.get_scoped_object()
+        form = AsOfForm(self.request.GET or None)
+        result = as_of(org, form.cleaned_data["date"]) if form.is_valid() else None
+        return super().get_context_data(org=org, form=form, result=result, **kwargs)

@@ -1,6 +1,8 @@
+import datetime
+
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -11,7 +13,10 @@ from dangjian.orgs.choices import OrgStatus, OrgType
 from dangjian.orgs.models import Organization
 from dangjian.orgs.queries import with_parent_pk
 
-from .serializers import DissolveSerializer, MoveSerializer, OrganizationSerializer, OrganizationWriteSerializer
+from .serializers import (
+    AsOfQuerySerializer, AsOfSerializer, DissolveSerializer, MergeSerializer, MoveMembersSerializer, MoveSerializer,
+    OrganizationSerializer, OrganizationWriteSerializer,
+)
 
 
 class OrganizationFilterSet(filters.FilterSet):
@@ -42,7 +47,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     scoped_model = Organization
     default_perm = roles.ORG_VIEW
     scope_perms = {"update": roles.ORG_CHANGE, "partial_update": roles.ORG_CHANGE, "move": roles.ORG_MOVE,
-                   "dissolve": roles.ORG_DISSOLVE}
+                   "dissolve": roles.ORG_DISSOLVE, "merge": roles.ORG_DISSOLVE, "move_members": roles.ORG_MOVE}
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilterSet
 
@@ -71,7 +76,9 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         data = dict(body.validated_data)
         data.pop("parent", None)
         version = data.pop("version", None)
-        org = actions.do_update_organization(org, data=data, actor=request.user, expected_version=version)
+        effective_on = data.pop("effective_on", None)
+        org = actions.do_update_organization(org, data=data, actor=request.user, expected_version=version,
+                                             effective_on=effective_on)
         return Response(self._read(org))
 
     @extend_schema(request=OrganizationWriteSerializer, responses={200: OrganizationSerializer}, summary="部分修改党组织")
@@ -85,7 +92,8 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         body = MoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         parent = resolve_in_scope(Organization, request.user, roles.ORG_MOVE, body.validated_data["parent"], "parent")
-        org = actions.do_move_organization(org, new_parent=parent, actor=request.user)
+        org = actions.do_move_organization(org, new_parent=parent, actor=request.user,
+                                           on=body.validated_data.get("effective_on"))
         return Response(self._read(org))
 
     @extend_schema(request=DissolveSerializer, responses={200: OrganizationSerializer}, summary="撤销党组织")
@@ -99,3 +107,43 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return Response(self._read(org))
 
 
+
+    @extend_schema(request=MergeSerializer, responses={200: OrganizationSerializer},
+                   summary="合并党组织：本组织的党员和下级组织自生效日期起并入另一组织，本组织撤销")
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        org = self.get_object()
+        body = MergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        into = resolve_in_scope(Organization, request.user, roles.ORG_MOVE, body.validated_data["into"], "into")
+        into = actions.do_merge_organizations(org, into=into, on=body.validated_data["effective_on"],
+                                              reason=body.validated_data["reason"], actor=request.user)
+        return Response(self._read(into))
+
+    @extend_schema(request=MoveMembersSerializer, responses={200: OrganizationSerializer},
+                   summary="组织调整：把党员编入本组织（支部拆分、合并时使用，不走转接流程）")
+    @action(detail=True, methods=["post"], url_path="move-members")
+    def move_members(self, request, pk=None):
+        from dangjian.members.actions import do_move_members
+
+        org = self.get_object()
+        body = MoveMembersSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        do_move_members(body.validated_data["members"], to_org=org, on=body.validated_data["effective_on"],
+                        reason=body.validated_data["reason"], actor=request.user)
+        return Response(self._read(org))
+
+    @extend_schema(parameters=[AsOfQuerySerializer], responses={200: AsOfSerializer},
+                   summary="历史查询：某一天的组织结构（当日名称、类别、隶属关系）及当日党员人数")
+    @action(detail=True, methods=["get"], url_path="as-of")
+    def as_of(self, request, pk=None):
+        from dangjian.orgs.queries import as_of
+
+        org = self.get_object()
+        query = AsOfQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data.get("date") or datetime.date.today()
+        result = as_of(org, day)
+        if result is None:
+            raise exceptions.ValidationError({"date": [f"{day:%Y年%m月%d日}该组织尚未成立或没有记录"]})
+        return Response(AsOfSerializer(result).data)
