@@ -177,3 +177,74 @@ def test_each_side_finds_its_waiting_transfer_step_on_the_home_page(world, clien
     assert letter.valid_until < dt.date.today()
     client.force_login(world.secretary)
     assert "介绍信已过有效期未收到回执" in client.get("/").content.decode()
+
+
+# -- steps configured per level (rulebook "transfer_steps") ------------------------------------------------------
+
+def steps(monkeypatch, within, across):
+    import json
+
+    monkeypatch.setenv("DANGJIAN_RULE_OVERRIDES",
+                       json.dumps({"transfer_steps": {"within_committee": within, "across_committees": across}}))
+
+
+@pytest.mark.django_db
+def test_a_receiving_committee_step_when_configured_comes_between_the_sender_approval_and_the_receipt(world,
+                                                                                                      monkeypatch):
+    steps(monkeypatch, ["sender_committee"], ["sender_committee", "receiver_committee"])
+    transfer = apply(world)  # BR1 (under STA) → BR3 (under STB): across committees
+    assert transfer.receiver_approval and transfer.sender_approval
+    actions.do_approve_transfer(transfer, actor=world.committee_organizer)
+    with pytest.raises(ValidationError, match="不能接收"):
+        actions.do_receive_transfer(transfer, actor=world.organizer)
+    with pytest.raises(Http404):  # STA's organiser is not the receiving 党委 (STB)
+        actions.do_agree_transfer(transfer, actor=world.committee_organizer)
+    actions.do_agree_transfer(transfer, actor=world.organizer)
+    back = actions.do_send_back_transfer(transfer, reason="材料不全", actor=world.organizer)
+    assert back.state == Transfer.State.APPROVED  # the receiver sends back to the receiving 党委
+    actions.do_agree_transfer(transfer, actor=world.organizer)
+    actions.do_receive_transfer(transfer, actor=world.organizer)
+    assert [s["step"] for s in Transfer.objects.get().history] == [
+        "申请", "转出党委审批", "接收党委同意", "接收方退回", "接收党委同意", "接收"]
+    assert Member.objects.get(pk=transfer.member_id).org == world.br3
+
+
+@pytest.mark.django_db
+def test_a_transfer_within_one_committee_may_skip_the_sending_committee_when_configured(world, monkeypatch):
+    steps(monkeypatch, [], ["sender_committee"])
+    within = apply(world, to=world.br2)  # BR1 → BR2, both under STA
+    assert within.state == Transfer.State.APPROVED and not within.sender_approval
+    with pytest.raises(ValidationError, match="不需要接收党委同意"):
+        actions.do_agree_transfer(within, actor=world.committee_organizer)
+    actions.do_withdraw_transfer(within, actor=world.secretary)  # nobody has acted on it yet
+    again = apply(world, to=world.br2)
+    back = actions.do_send_back_transfer(again, reason="暂不接收", actor=world.secretary2)
+    assert back.state == Transfer.State.RETURNED  # nobody in between: back to the branch
+    actions.do_resubmit_transfer(again, actor=world.secretary)
+    actions.do_receive_transfer(again, actor=world.secretary2)
+    assert Member.objects.get(pk=again.member_id).org == world.br2
+    across = apply(world, member=world.members["BR1"][2])  # to BR3: the sending 党委 still approves
+    assert across.state == Transfer.State.APPLIED
+
+
+@pytest.mark.django_db
+def test_an_unknown_step_in_the_configuration_stops_with_a_clear_message(world, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    steps(monkeypatch, ["branch_vote"], [])
+    with pytest.raises(ImproperlyConfigured, match="transfer_steps"):
+        apply(world, to=world.br2)
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_receiving_committee_finds_its_step_on_the_home_page_and_the_transfer_page(world, client, monkeypatch):
+    steps(monkeypatch, ["sender_committee"], ["sender_committee", "receiver_committee"])
+    transfer = apply(world)
+    actions.do_approve_transfer(transfer, actor=world.committee_organizer)
+    client.force_login(world.organizer)
+    assert "待同意的组织关系转入" in client.get("/").content.decode()
+    page = client.get("/members/transfers/").content.decode()
+    assert 'value="agree"' in page
+    response = client.post("/members/transfers/", {"transfer": transfer.pk, "action": "agree"})
+    assert response.status_code == 302 and Transfer.objects.get().state == Transfer.State.AGREED

@@ -44,7 +44,14 @@ DUES_2008 = {
 }
 
 # 组织关系介绍信: normally valid for up to 3 months (sources differ; a deployment may set its own) [LOCAL].
-TRANSFERS = {"transfer_letter_valid_months": 3}
+TRANSFERS = {
+    "transfer_letter_valid_months": 3,
+    # The approvals a transfer inside the system passes before the receiving organisation accepts it, by level:
+    # between organisations under the same 党委, or across 党委. "sender_committee": the sending 党委 approves;
+    # "receiver_committee": the receiving 党委 agrees. The 教育条例 第二十五条 requires neither beyond the sending
+    # 党委's handling; provinces differ [LOCAL].
+    "transfer_steps": {"within_committee": ["sender_committee"], "across_committees": ["sender_committee"]},
+}
 
 VERSIONS: list[RuleVersion] = [
     RuleVersion(
@@ -94,6 +101,7 @@ CITATIONS = {
     "dues_arrears_notice_months": "本地规定",
     "dues_arrears_lapse_months": "《中国共产党章程》第九条",
     "transfer_letter_valid_months": "组织关系介绍信有效期的有关规定（一般不超过 3 个月）",
+    "transfer_steps": "《中国共产党党员教育管理工作条例》第二十五条及本地组织关系转接办法",
 }
 
 

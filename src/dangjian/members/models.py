@@ -126,10 +126,11 @@ class Transfer(TimeStampedModel):
         APPLIED = "applied", "转出支部已申请，待转出党委审批"
         APPROVED = "approved", "转出党委已审批，待接收方接收"
         RETURNED = "returned", "已退回转出支部"
+        AGREED = "agreed", "接收党委已同意，待接收党组织接收"
         RECEIVED = "received", "已接收"
         WITHDRAWN = "withdrawn", "已撤回"
 
-    OPEN = (State.APPLIED, State.APPROVED, State.RETURNED)
+    OPEN = (State.APPLIED, State.APPROVED, State.AGREED, State.RETURNED)
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transfers", verbose_name="党员")
     from_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
@@ -142,8 +143,25 @@ class Transfer(TimeStampedModel):
     history = models.JSONField("办理记录", default=list)  # [{"at", "by", "step", "note"}]
     applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     received_on = models.DateField("接收日期", null=True, blank=True)
+    # The approval steps this transfer runs through, fixed when it is applied for (rulebook "transfer_steps").
+    sender_approval = models.BooleanField("需转出党委审批", default=True)
+    receiver_approval = models.BooleanField("需接收党委同意", default=False)
 
     objects = TransferQuerySet.as_manager()
+
+    @property
+    def awaiting(self) -> str:
+        """Who acts next: "sender_committee", "receiver_committee", "receiver", "sender" (returned) or ""."""
+        state = self.State
+        if self.state == state.APPLIED:
+            return "sender_committee"
+        if self.state == state.APPROVED:
+            return "receiver_committee" if self.receiver_approval else "receiver"
+        if self.state == state.AGREED:
+            return "receiver"
+        if self.state == state.RETURNED:
+            return "sender"
+        return ""
 
     class Meta:
         verbose_name = "组织关系转接"
@@ -151,7 +169,7 @@ class Transfer(TimeStampedModel):
         ordering = ["-created_at"]
         constraints = [
             # A member has at most one transfer under way.
-            models.UniqueConstraint(fields=["member"], condition=Q(state__in=["applied", "approved", "returned"]),
+            models.UniqueConstraint(fields=["member"], condition=Q(state__in=["applied", "approved", "agreed", "returned"]),
                                     name="one_open_transfer_per_member"),
         ]
 

@@ -84,10 +84,19 @@ def transfer_items(user, today: dt.date | None = None) -> list[AttentionItem]:
     to_approve = sum(1 for path in waiting if (path[: -Organization.steplen] or path) in approvable)
     if to_approve:
         items.append(AttentionItem("待审批的组织关系转出", to_approve, "转出支部已申请，请转出党委审批或退回", url=url))
+    receiving = Organization.objects.restrict(user, roles.MEMBER_ADD)
     to_receive = Transfer.objects.filter(
-        state=Transfer.State.APPROVED, to_org__in=Organization.objects.restrict(user, roles.MEMBER_ADD)).count()
+        Q(state=Transfer.State.AGREED) | Q(state=Transfer.State.APPROVED, receiver_approval=False),
+        to_org__in=receiving).count()
     if to_receive:
         items.append(AttentionItem("待接收的组织关系转入", to_receive, "转出党委已审批，请及时接收，不得无故拒收", url=url))
+    incoming = list(Transfer.objects.filter(state=Transfer.State.APPROVED, receiver_approval=True)
+                    .values_list("to_org__path", flat=True)[:500])
+    agreeing = set(Organization.objects.restrict(user, roles.TRANSFER_APPROVE)
+                   .filter(path__in={p[: -Organization.steplen] or p for p in incoming}).values_list("path", flat=True))
+    to_agree = sum(1 for path in incoming if (path[: -Organization.steplen] or path) in agreeing)
+    if to_agree:
+        items.append(AttentionItem("待同意的组织关系转入", to_agree, "转出党委已审批，请接收党委审核同意或退回", url=url))
     expired = TransferLetter.objects.restrict(user, roles.MEMBER_CHANGE).filter(
         state=TransferLetter.State.ISSUED, valid_until__lt=today).count()
     if expired:

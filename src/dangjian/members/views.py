@@ -191,6 +191,7 @@ class TransferListView(MemberScoped, TemplateView):
         verb, reason = request.POST.get("action"), request.POST.get("reason", "")
         steps = {
             "approve": lambda: actions.do_approve_transfer(transfer, actor=request.user),
+            "agree": lambda: actions.do_agree_transfer(transfer, actor=request.user),
             "receive": lambda: actions.do_receive_transfer(transfer, actor=request.user),
             "send_back": lambda: actions.do_send_back_transfer(transfer, reason=reason, actor=request.user),
             "withdraw": lambda: actions.do_withdraw_transfer(transfer, reason=reason, actor=request.user),

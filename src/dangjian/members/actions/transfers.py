@@ -30,6 +30,8 @@ def _transfer_step(transfer, actor, step: str, note: str = "") -> None:
 
 
 def _locked_transfer(transfer, actor, perm: str, org_field: str):
+    """The transfer, locked, if `actor` acts for its side: `org_field` names the organisation ("from_org" or
+    "to_org"); with TRANSFER_APPROVE the act belongs to the 党委 above that organisation."""
     from dangjian.orgs.models import Organization as Org
 
     from ..models import Transfer
@@ -39,11 +41,30 @@ def _locked_transfer(transfer, actor, perm: str, org_field: str):
     if found is None:
         raise Http404("转接记录不存在或不由您办理")
     org = getattr(found, org_field)
-    if org_field == "from_org" and perm == roles.TRANSFER_APPROVE:
-        org = Org.objects.get_parent(org) or org  # the 基层党委 above the sending branch
+    if perm == roles.TRANSFER_APPROVE:
+        org = Org.objects.get_parent(org) or org  # the 基层党委 above the branch
     if not Org.objects.restrict(actor, perm).filter(pk=org.pk).exists():
         raise Http404("转接记录不存在或不由您办理")
     return found
+
+
+STEP_NAMES = {"sender_committee", "receiver_committee"}
+
+
+def transfer_steps(from_org: Organization, to_org: Organization) -> tuple[bool, bool]:
+    """(sending 党委 approves, receiving 党委 agrees) for a transfer between these organisations, by level: both
+    under the same 党委, or across 党委 (rulebook "transfer_steps", a local setting)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dangjian.core import rulebook
+
+    configured = rulebook.value("transfer_steps")
+    same = Organization.objects.get_parent(from_org) == Organization.objects.get_parent(to_org)
+    steps = configured.get("within_committee" if same else "across_committees")
+    if not isinstance(steps, list) or set(steps) - STEP_NAMES:
+        raise ImproperlyConfigured('规则 transfer_steps 应为 {"within_committee": [...], "across_committees": [...]}，'
+                                   '步骤只能是 sender_committee、receiver_committee')
+    return "sender_committee" in steps, "receiver_committee" in steps
 
 
 @transaction.atomic
@@ -68,9 +89,11 @@ def do_apply_transfer(member: Member, *, to_org: Organization, reason: str, acto
         errors["member"] = TRANSFER_OPEN
     if errors:
         raise ValidationError(errors)
+    sender_approval, receiver_approval = transfer_steps(member.org, to_org)
     transfer = Transfer(member=member, from_org=member.org, to_org=to_org, reason=reason.strip()[:200],
-                        applied_by=actor)
-    _transfer_step(transfer, actor, "申请")
+                        applied_by=actor, sender_approval=sender_approval, receiver_approval=receiver_approval,
+                        state=Transfer.State.APPLIED if sender_approval else Transfer.State.APPROVED)
+    _transfer_step(transfer, actor, "申请" if sender_approval else "申请（本级无需转出党委审批）")
     try:
         with transaction.atomic():
             transfer.save()
@@ -98,11 +121,28 @@ def do_approve_transfer(transfer, *, actor):
 
 
 @transaction.atomic
+def do_agree_transfer(transfer, *, actor):
+    """The receiving 党委 agrees to take the member (where the local rules add this step)."""
+    transfer = _locked_transfer(transfer, actor, roles.TRANSFER_APPROVE, "to_org")
+    if transfer.awaiting != "receiver_committee":
+        raise ValidationError(f"当前状态为“{transfer.get_state_display()}”，不需要接收党委同意")
+    transfer.state = transfer.State.AGREED
+    _transfer_step(transfer, actor, "接收党委同意")
+    transfer.version += 1
+    transfer.save()
+    audit.record("transfer.agree", actor=actor, obj=transfer.member, after={"transfer": transfer.pk},
+                 detail=f"{transfer.member}：接收党委同意转入{transfer.to_org.name}")
+    return transfer
+
+
+@transaction.atomic
 def do_receive_transfer(transfer, *, actor, on: dt.date | None = None):
     """The receiving organisation accepts: from this moment the member belongs to it."""
     transfer = _locked_transfer(transfer, actor, roles.MEMBER_ADD, "to_org")
-    if transfer.state != transfer.State.APPROVED:
+    if transfer.awaiting != "receiver":
         raise ValidationError(f"当前状态为“{transfer.get_state_display()}”，不能接收")
+    if on is not None and on > dt.date.today():
+        raise ValidationError({"received_on": "接收日期不能晚于今天"})
     member = Member.objects.select_for_update().get(pk=transfer.member_id)
     refusal = org_refusal(_locked_org(transfer.to_org))
     if refusal:
@@ -133,15 +173,21 @@ def do_send_back_transfer(transfer, *, reason: str, actor):
     found = Transfer.objects.filter(pk=transfer.pk).first()
     if found is None:
         raise Http404("转接记录不存在或不由您办理")
-    if found.state == Transfer.State.APPROVED:
+    # Each step sends back to the one before it; the first approval sends back to the branch.
+    awaiting, state = found.awaiting, Transfer.State
+    earlier = state.APPLIED if found.sender_approval else state.RETURNED
+    if awaiting == "receiver":
         found = _locked_transfer(found, actor, roles.MEMBER_ADD, "to_org")
-        target, step = Transfer.State.APPLIED, "接收方退回"
-    elif found.state == Transfer.State.APPLIED:
+        target, step = (state.APPROVED if found.receiver_approval else earlier), "接收方退回"
+    elif awaiting == "receiver_committee":
+        found = _locked_transfer(found, actor, roles.TRANSFER_APPROVE, "to_org")
+        target, step = earlier, "接收党委退回"
+    elif awaiting == "sender_committee":
         found = _locked_transfer(found, actor, roles.TRANSFER_APPROVE, "from_org")
-        target, step = Transfer.State.RETURNED, "转出党委退回"
+        target, step = state.RETURNED, "转出党委退回"
     else:
         raise ValidationError(f"当前状态为“{found.get_state_display()}”，不能退回")
-    if found.state not in (Transfer.State.APPROVED, Transfer.State.APPLIED):
+    if found.awaiting != awaiting:
         raise ValidationError("该转接已被他人办理，请刷新")
     found.state, found.note = target, reason.strip()[:200]
     _transfer_step(found, actor, step, found.note)
@@ -158,8 +204,11 @@ def do_withdraw_transfer(transfer, *, actor, reason: str = ""):
     from ..models import Transfer
 
     found = _locked_transfer(transfer, actor, roles.MEMBER_CHANGE, "from_org")
-    if found.state not in (Transfer.State.APPLIED, Transfer.State.RETURNED):
-        raise ValidationError("转出党委已经审批，不能撤回；如需撤销请联系转出党委退回")
+    # Before the next step has acted: the sending 党委's approval, or, without it, the receiving side's first act.
+    untouched = found.state in (Transfer.State.APPLIED, Transfer.State.RETURNED) or (
+        not found.sender_approval and found.state == Transfer.State.APPROVED)
+    if not untouched:
+        raise ValidationError("转接已进入下一步办理，不能撤回；如需撤销请联系正在办理的一方退回")
     found.state, found.note = Transfer.State.WITHDRAWN, (reason or "").strip()[:200]
     _transfer_step(found, actor, "撤回", found.note)
     found.version += 1
@@ -176,7 +225,7 @@ def do_resubmit_transfer(transfer, *, actor):
     found = _locked_transfer(transfer, actor, roles.MEMBER_CHANGE, "from_org")
     if found.state != Transfer.State.RETURNED:
         raise ValidationError("只有被退回的申请可以重新提交")
-    found.state = Transfer.State.APPLIED
+    found.state = Transfer.State.APPLIED if found.sender_approval else Transfer.State.APPROVED
     _transfer_step(found, actor, "重新提交")
     found.version += 1
     found.save()
