@@ -248,3 +248,122 @@ def test_the_receiving_committee_finds_its_step_on_the_home_page_and_the_transfe
     assert 'value="agree"' in page
     response = client.post("/members/transfers/", {"transfer": transfer.pk, "action": "agree"})
     assert response.status_code == 302 and Transfer.objects.get().state == Transfer.State.AGREED
+
+
+# -- letters from outside the system, and the API ---------------------------------------------------------------
+
+def incoming(world, **letter):
+    import datetime as dt
+
+    from factories import member_data
+
+    data = {"number": "沪组转 2026-0815", "from_org_name": "中共上海市某街道第三支部委员会",
+            "issued_on": dt.date(2026, 8, 1), "valid_until": dt.date(2026, 10, 31), "received_on": dt.date(2026, 8, 20),
+            "dues_paid_until": dt.date(2026, 7, 1), **letter}
+    return data, member_data(category="probationary", joined_on=dt.date(2026, 3, 1), converted_on=None,
+                             applied_on=dt.date(2024, 9, 1), activist_on=dt.date(2024, 12, 1))
+
+
+@pytest.mark.django_db
+def test_an_incoming_letter_places_the_member_from_the_day_they_reported_with_their_probation_carried_over(world):
+    import datetime as dt
+
+    from dangjian.members.history import counts_on
+
+    letter, person = incoming(world)
+    registered = actions.do_register_incoming_letter(org=world.br2, letter=letter, member_data=person,
+                                                     actor=world.secretary2)
+    member = registered.member
+    assert (member.org, member.category, member.joined_on, member.activist_on) == (
+        world.br2, "probationary", dt.date(2026, 3, 1), dt.date(2024, 12, 1))
+    assert registered.dues_paid_until == dt.date(2026, 7, 1)
+    assert counts_on(world.br2, dt.date(2026, 8, 19))["total"] == 3
+    assert counts_on(world.br2, dt.date(2026, 8, 20))["probationary"] == 1
+    with pytest.raises(ValidationError, match="已经登记过"):
+        actions.do_register_incoming_letter(org=world.br2, letter=letter, member_data=person, actor=world.secretary2)
+    assert audit.verify().ok
+
+
+@pytest.mark.django_db
+def test_an_incoming_letter_past_its_validity_needs_an_explanation_and_bad_letters_change_nothing(world):
+    import datetime as dt
+
+    letter, person = incoming(world, received_on=dt.date(2026, 11, 3))
+    with pytest.raises(ValidationError) as refused:
+        actions.do_register_incoming_letter(org=world.br2, letter=letter, member_data=person, actor=world.secretary2)
+    assert "逾期原因" in str(refused.value)
+    letter, person = incoming(world, issued_on=dt.date(2026, 9, 1), received_on=dt.date(2026, 8, 20), number="")
+    with pytest.raises(ValidationError) as refused:
+        actions.do_register_incoming_letter(org=world.br2, letter=letter, member_data=person, actor=world.secretary2)
+    assert {"number", "received_on"} <= set(refused.value.message_dict)
+    assert Member.objects.count() == 9
+    letter, person = incoming(world, received_on=dt.date(2026, 11, 3), overdue_note="因病住院，附支部证明")
+    actions.do_register_incoming_letter(org=world.br2, letter=letter, member_data=person, actor=world.secretary2)
+    with pytest.raises(Http404):  # a secretary registers only into their own branch
+        actions.do_register_incoming_letter(org=world.br3, letter={**letter, "number": "x-2"}, member_data=person,
+                                            actor=world.secretary2)
+
+
+@pytest.mark.django_db
+def test_a_member_who_once_transferred_out_returns_to_the_same_record_but_a_current_member_is_refused(world):
+    import datetime as dt
+
+    member = world.members["BR1"][1]
+    out = actions.do_issue_transfer_letter(member, to_org_name="中共外省某支部委员会", reason="迁居", actor=world.secretary,
+                                           issued_on=dt.date(2026, 2, 1))
+    actions.do_record_letter_receipt(out, receipt_org_name="中共外省某支部委员会", receipt_on=dt.date(2026, 2, 20),
+                                     actor=world.secretary)
+    letter, person = incoming(world)
+    person = {**person, "id_number": member.id_number, "name": member.name, "birth_date": member.birth_date,
+              "category": "full", "joined_on": member.joined_on, "converted_on": member.converted_on,
+              "applied_on": None, "activist_on": None}
+    registered = actions.do_register_incoming_letter(org=world.br2, letter=letter, member_data=person,
+                                                     actor=world.secretary2)
+    assert registered.member.pk == member.pk and registered.member.status == "normal"
+    assert Member.objects.get(pk=member.pk).org == world.br2
+    current = world.members["BR3"][0]
+    with pytest.raises(ValidationError, match="档案已在本系统中"):
+        actions.do_register_incoming_letter(
+            org=world.br2, letter={**letter, "number": "x-3"},
+            member_data={**person, "id_number": current.id_number, "birth_date": current.birth_date},
+            actor=world.secretary2)
+
+
+@pytest.mark.django_db
+def test_the_incoming_letter_page_registers_and_shows_errors_beside_the_fields(world, client):
+    client.force_login(world.secretary2)
+    page = client.post("/members/transfers/incoming/", {"number": "", "from_org_name": "中共外省某支部委员会",
+                                                         "org": world.br2.pk})
+    assert page.status_code == 200 and "number_errors" in page.content.decode()
+    assert Member.objects.filter(org=world.br2).count() == 3
+    letter, person = incoming(world)
+    form = {**{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in {**letter, **person}.items()
+               if v is not None}, "org": world.br2.pk}
+    response = client.post("/members/transfers/incoming/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Member.objects.filter(org=world.br2).count() == 4
+
+
+@pytest.mark.django_db
+def test_the_api_takes_a_transfer_through_its_steps_with_the_same_rules_and_scope(world, client):
+    member = world.members["BR1"][1]
+    client.force_login(world.secretary)
+    bad = client.post("/api/v1/transfers/", {"member": member.pk, "to_org": world.br1.pk, "reason": "调动"},
+                      content_type="application/json")
+    assert bad.status_code == 400 and "相同" in str(bad.json())
+    made = client.post("/api/v1/transfers/", {"member": member.pk, "to_org": world.br3.pk, "reason": "工作调动"},
+                       content_type="application/json")
+    assert made.status_code == 201 and made.json()["awaiting"] == "sender_committee"
+    pk = made.json()["id"]
+    assert client.post(f"/api/v1/transfers/{pk}/approve/").status_code == 404  # not the branch's step
+    client.force_login(world.committee_organizer)
+    assert client.post(f"/api/v1/transfers/{pk}/approve/").json()["awaiting"] == "receiver"
+    assert client.post(f"/api/v1/transfers/{pk}/receive/").status_code == 404  # STA is not the receiver
+    client.force_login(world.organizer)
+    future = client.post(f"/api/v1/transfers/{pk}/receive/", {"received_on": "2999-01-01"},
+                         content_type="application/json")
+    assert future.status_code == 400
+    done = client.post(f"/api/v1/transfers/{pk}/receive/", {}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["state"] == "received"
+    client.force_login(world.member_user)
+    assert client.get(f"/api/v1/transfers/{pk}/").status_code == 404  # another member's transfer

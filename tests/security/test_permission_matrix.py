@@ -312,7 +312,8 @@ def detail_routes():
         if "(?P<format>" in template or "\\." in template:
             continue
         model = getattr(cls, "scoped_model", None)
-        assert model in (Member, Organization, ImportJob), f"{template}: detail route without a scoped model"
+        assert model in (Member, Organization, ImportJob, *transfer_models()), \
+            f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
                 perm = cls.scope_perms.get(action, cls.default_perm)
@@ -351,6 +352,8 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
     targets = {Member: member_targets(world), Organization: {c: Organization.objects.get(code=c) for c in ORG_CODES},
                ImportJob: import_targets(world)}
     oracle = {Member: MEMBER_ORACLE, Organization: ORG_ORACLE, ImportJob: IMPORT_ORACLE}
+    targets.update(transfer_targets(world))
+    oracle.update(transfer_oracles())
     mismatches, cells = [], 0
     for template, method, model, perm in detail_routes():
         allowed_keys = oracle[model].get(role, {}).get(perm, set())
@@ -368,3 +371,44 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
                 mismatches.append((method.upper(), url, key, perm, status, key in allowed_keys))
     assert mismatches == []
     assert cells >= 100
+
+
+# -- transfers, letters to outside, letters registered from outside ----------------------------------------------
+# One of each per member target, held by the member's branch on both sides, so each is in scope exactly where the
+# branch is: a step is found with the permission of the side that takes it.
+
+def transfer_models():
+    from dangjian.members.models import IncomingLetter, Transfer, TransferLetter
+
+    return (Transfer, TransferLetter, IncomingLetter)
+
+
+def transfer_targets(world):
+    import datetime as dt
+
+    from dangjian.members.models import IncomingLetter, Transfer, TransferLetter
+
+    out = {Transfer: {}, TransferLetter: {}, IncomingLetter: {}}
+    for key, member in member_targets(world).items():
+        out[Transfer][key] = Transfer.objects.create(member=member, from_org=member.org, to_org=member.org,
+                                                     reason="工作调动", applied_by=world.secadmin)
+        out[TransferLetter][key] = TransferLetter.objects.create(
+            number=f"M-{key}", member=member, from_org=member.org, to_org_name="中共外省某支部委员会", reason="迁居",
+            issued_on=dt.date(2026, 1, 1), valid_until=dt.date(2026, 3, 31), issued_by=world.secadmin)
+        out[IncomingLetter][key] = IncomingLetter.objects.create(
+            number=f"IN-{key}", from_org_name="中共外省某支部委员会", to_org=member.org, member=member,
+            issued_on=dt.date(2026, 1, 1), valid_until=dt.date(2026, 3, 31), received_on=dt.date(2026, 1, 5),
+            registered_by=world.secadmin)
+    return out
+
+
+def transfer_oracles():
+    from dangjian.members.models import IncomingLetter, Transfer, TransferLetter
+
+    staff = ("secretary", "officer", "secretary2", "committee_organizer", "organizer")
+    scope = {role: MEMBER_SCOPE[role] | ({"SELF"} if "BR1" in MEMBER_SCOPE[role] else set()) for role in staff}
+    sides = {role: {"member.view": scope[role], "member.change": scope[role], "member.add": scope[role],
+                    **({"transfer.approve": scope[role]} if role in ("committee_organizer", "organizer") else {})}
+             for role in staff}
+    sides["member_user"] = {"member.view": {"SELF"}}  # their own transfer, never the branch's
+    return {Transfer: sides, TransferLetter: sides, IncomingLetter: sides}

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from dangjian.accounts.api.views import TokenView
 from dangjian.dues.api.views import DuesCalculateView
 from dangjian.exchange.api.views import ImportJobViewSet
+from dangjian.members.api.transfers import IncomingLetterViewSet, TransferLetterViewSet, TransferViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api.views import OrganizationViewSet
 
@@ -13,6 +14,9 @@ router.include_root_view = False
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("members", MemberViewSet, basename="member")
 router.register("imports", ImportJobViewSet, basename="import")
+router.register("transfers", TransferViewSet, basename="transfer")
+router.register("transfer-letters", TransferLetterViewSet, basename="transfer-letter")
+router.register("incoming-letters", IncomingLetterViewSet, basename="incoming-letter")
 
 
 class SchemaView(SpectacularAPIView):

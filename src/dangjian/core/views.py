@@ -138,7 +138,8 @@ AUDIT_ACTION_LABELS = {
     "transfer.apply": "申请组织关系转接", "transfer.approve": "审批组织关系转出", "transfer.receive": "接收组织关系",
     "transfer.send_back": "退回组织关系转接", "transfer.withdraw": "撤回组织关系转接",
     "transfer.letter": "开具组织关系介绍信", "transfer.letter_receipt": "登记介绍信回执",
-    "transfer.letter_cancel": "作废介绍信",
+    "transfer.letter_cancel": "作废介绍信", "transfer.agree": "接收党委同意转入",
+    "transfer.letter_in": "登记转入介绍信",
     "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
 }
 

@@ -80,3 +80,34 @@ class LetterForm(BootstrapFormMixin, forms.Form):
                                   help_text="本系统以外的党组织；本系统内的请用“组织关系转接”")
     reason = forms.CharField(label="转接原因", max_length=200)
     issued_on = forms.DateField(label="开具日期", widget=DateInput)
+
+
+LETTER_FIELDS = ("number", "from_org_name", "issued_on", "valid_until", "received_on", "dues_paid_until",
+                 "overdue_note")
+
+
+class IncomingLetterForm(MemberForm):
+    """登记转入介绍信: the letter as it reads, then the member's record as the letter and the member give it."""
+
+    number = forms.CharField(label="介绍信编号", max_length=64)
+    from_org_name = forms.CharField(label="开具介绍信的党组织（全称）", max_length=100)
+    issued_on = forms.DateField(label="开具日期", widget=DateInput)
+    valid_until = forms.DateField(label="有效期至", widget=DateInput)
+    received_on = forms.DateField(label="报到日期", widget=DateInput, help_text="党员持介绍信来报到的日期，自该日起编入本组织")
+    dues_paid_until = forms.DateField(label="党费交至", required=False, widget=DateInput,
+                                      help_text="介绍信所载党费交至的月份（填该月任一日）")
+    overdue_note = forms.CharField(label="逾期说明", max_length=200, required=False,
+                                   help_text="超过有效期报到的，须写明原因并附党支部证明")
+
+    field_order = [*LETTER_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].label = "接收党组织"
+        self.fields["id_number"].help_text = "曾从本系统转出的党员，将恢复其原有档案"
+
+    def letter(self) -> dict:
+        return {k: self.cleaned_data.get(k) for k in LETTER_FIELDS}
+
+    def member_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k not in LETTER_FIELDS and k not in ("org", "version")}

@@ -110,11 +110,16 @@ class MemberPeriod(models.Model):
         ]
 
 
+def _own(user) -> Q:
+    """A member's own records (the 本人 scope): never the rest of their branch's."""
+    return Q(member__user=user)
+
+
 class TransferQuerySet(models.QuerySet):
     def restrict(self, user, perm: str):
         """Transfers the user takes part in: out of, or into, an organisation in their scope."""
-        out = restrict(self, user, perm, org_field="from_org")
-        into = restrict(self, user, perm, org_field="to_org")
+        out = restrict(self, user, perm, org_field="from_org", self_q=_own)
+        into = restrict(self, user, perm, org_field="to_org", self_q=_own)
         return self.filter(pk__in=out.values("pk")) | self.filter(pk__in=into.values("pk"))
 
 
@@ -176,7 +181,38 @@ class Transfer(TimeStampedModel):
 
 class LetterQuerySet(models.QuerySet):
     def restrict(self, user, perm: str):
-        return restrict(self, user, perm, org_field="from_org")
+        return restrict(self, user, perm, org_field="from_org", self_q=_own)
+
+
+class IncomingLetterQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        return restrict(self, user, perm, org_field="to_org", self_q=_own)
+
+
+class IncomingLetter(TimeStampedModel):
+    """A 组织关系介绍信 from an organisation outside this system, registered by the receiving organisation; the
+    member joins (or returns to) the archive from the day of receipt, carrying the dates the letter states."""
+
+    number = models.CharField("介绍信编号", max_length=64)
+    from_org_name = models.CharField("开具党组织", max_length=100)
+    to_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                               verbose_name="接收党组织")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="incoming_letters", verbose_name="党员")
+    issued_on = models.DateField("开具日期")
+    valid_until = models.DateField("有效期至")
+    received_on = models.DateField("报到日期")
+    dues_paid_until = models.DateField("党费交至", null=True, blank=True, help_text="介绍信所载党费交至的月份")
+    overdue_note = models.CharField("逾期说明", max_length=200, blank=True,
+                                    help_text="超过有效期报到的，须写明原因并附党支部证明")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = IncomingLetterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "转入介绍信"
+        verbose_name_plural = "转入介绍信"
+        ordering = ["-received_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["from_org_name", "number"], name="one_registration_per_letter")]
 
 
 class TransferLetter(TimeStampedModel):

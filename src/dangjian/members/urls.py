@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/letter/", views.LetterIssueView.as_view(), name="letter"),
     path("transfers/", views.TransferListView.as_view(), name="transfers"),
     path("transfers/letter.docx", views.LetterDownloadView.as_view(), name="letter_docx"),
+    path("transfers/incoming/", views.IncomingLetterView.as_view(), name="incoming_letter"),
 ]

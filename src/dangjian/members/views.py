@@ -14,8 +14,8 @@ from dangjian.orgs.models import Organization
 
 from . import actions
 from .filtersets import MemberFilterSet
-from .forms import LetterForm, MemberForm, StatusForm, TransferForm
-from .models import Member, Transfer, TransferLetter
+from .forms import IncomingLetterForm, LetterForm, MemberForm, StatusForm, TransferForm
+from .models import IncomingLetter, Member, Transfer, TransferLetter
 
 FORM_FIELDS = [f for f in MemberForm.Meta.fields if f != "org"]
 
@@ -162,6 +162,28 @@ class LetterDownloadView(MemberScoped, View):
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class IncomingLetterView(MemberFormView):
+    """登记转入介绍信 (from an organisation outside the system)."""
+
+    perm = roles.MEMBER_ADD
+    template_name = "members/incoming_letter.html"
+    success_message = "已登记转入介绍信，{obj.name}已编入本组织"
+
+    def get_form(self, target, data=None):
+        return IncomingLetterForm(data, orgs=self.editable_orgs(self.perm),
+                                  initial={"received_on": dt.date.today()})
+
+    def render_form(self, target, form):
+        letters = IncomingLetter.objects.restrict(self.request.user, roles.MEMBER_VIEW).select_related(
+            "member", "to_org")[:50]
+        return render(self.request, self.template_name, {"form": form, "letters": letters})
+
+    def perform(self, target, form):
+        registered = actions.do_register_incoming_letter(org=form.cleaned_data["org"], letter=form.letter(),
+                                                         member_data=form.member_data(), actor=self.request.user)
+        return registered.member
 
 
 class TransferListView(MemberScoped, TemplateView):

@@ -15,7 +15,7 @@ from dangjian.orgs.models import Organization
 from ..choices import MemberStatus
 from ..history import record_periods
 from ..models import Member
-from dangjian.core.actions import changed
+from dangjian.core.actions import changed, require
 
 from .archive import (
     TRANSFER_OPEN, _audit_snapshot, _locked, _locked_org, do_change_member_status, has_open_transfer, org_refusal,
@@ -341,3 +341,85 @@ def do_cancel_transfer_letter(letter, *, reason: str, actor):
     audit.record("transfer.letter_cancel", actor=actor, obj=found.member, after={"letter": found.number},
                  detail=f"介绍信 {found.number} 作废：{reason.strip()[:100]}")
     return found
+
+
+# -- 介绍信 from organisations outside the system ---------------------------------------------------------------
+
+@transaction.atomic
+def do_register_incoming_letter(*, org: Organization, letter: dict, member_data: dict, actor):
+    """The receiving organisation registers a 介绍信 from outside the system: the member joins the archive (or, if
+    they once transferred out, returns to it) from the day they reported, with the dates the letter carries —
+    a 预备党员's probation runs on from the date of admission, an applicant's and activist's dates are kept."""
+    from ..history import record_periods
+    from ..models import IncomingLetter
+    from ..search import id_number_index
+    from .archive import EDITABLE_FIELDS, _audit_snapshot, validate_member
+
+    require(actor, roles.MEMBER_ADD, org)
+    org = _locked_org(org)
+    today = dt.date.today()
+    number = (letter.get("number") or "").strip()
+    from_name = (letter.get("from_org_name") or "").strip()
+    issued_on, valid_until = letter.get("issued_on"), letter.get("valid_until")
+    received_on, note = letter.get("received_on"), (letter.get("overdue_note") or "").strip()
+    errors = {}
+    if org_refusal(org):
+        errors["to_org"] = org_refusal(org)
+    if not number:
+        errors["number"] = "请填写介绍信编号"
+    if len(from_name) < 4:
+        errors["from_org_name"] = "请填写开具介绍信的党组织全称"
+    if issued_on is None or issued_on > today:
+        errors["issued_on"] = "请填写开具日期（不能晚于今天）"
+    if valid_until is None or (issued_on and valid_until < issued_on):
+        errors["valid_until"] = "请填写有效期（不能早于开具日期）"
+    if received_on is None or received_on > today or (issued_on and received_on < issued_on):
+        errors["received_on"] = "报到日期应在开具日期和今天之间"
+    elif valid_until and received_on > valid_until and len(note) < 4:
+        errors["overdue_note"] = "已超过介绍信有效期报到，请写明逾期原因并附党支部证明"
+    if number and from_name and IncomingLetter.objects.filter(number=number, from_org_name=from_name).exists():
+        errors["number"] = "这份介绍信已经登记过"
+    fields = {k: v for k, v in member_data.items() if k in EDITABLE_FIELDS}
+    existing = None
+    if fields.get("id_number"):
+        try:
+            existing = (Member.objects.select_for_update()
+                        .filter(id_number_index=id_number_index(str(fields["id_number"]).strip().upper())).first())
+        except ValidationError:
+            existing = None
+    if existing is not None and existing.status != MemberStatus.TRANSFERRED_OUT:
+        where = f"在{existing.org.name}" if existing.status == MemberStatus.NORMAL else f"状态为“{existing.get_status_display()}”"
+        errors["id_number"] = f"该党员的档案已在本系统中（{where}），请通过系统内转接或恢复党籍办理"
+    member = existing or Member(status=MemberStatus.NORMAL)
+    before = _audit_snapshot(member) if existing else None
+    for key, value in fields.items():
+        if existing is not None and key in ("id_number", "phone", "address") and not value:
+            continue  # a blank sensitive field keeps what the archive holds
+        setattr(member, key, value)
+    member.org = org
+    try:
+        validate_member(member, check_unique=existing is None)
+    except ValidationError as exc:
+        for key, msgs in exc.message_dict.items():
+            errors.setdefault(key, msgs)
+    if errors:
+        raise ValidationError(errors)
+    member.status, member.status_changed_on = MemberStatus.NORMAL, (received_on if existing else None)
+    member.status_reason = f"持介绍信由{from_name}转入" if existing else ""
+    if existing:
+        member.version += 1
+    try:
+        with transaction.atomic():
+            member.save(force_insert=existing is None)
+    except IntegrityError:
+        raise ValidationError({"id_number": ["该公民身份号码已登记在党员档案中，不能重复录入"]}) from None
+    record_periods([member], received_on)
+    registered = IncomingLetter.objects.create(
+        number=number[:64], from_org_name=from_name[:100], to_org=org, member=member, issued_on=issued_on,
+        valid_until=valid_until, received_on=received_on, dues_paid_until=letter.get("dues_paid_until"),
+        overdue_note=note[:200], registered_by=actor)
+    after = _audit_snapshot(member)
+    audit.record("transfer.letter_in", actor=actor, obj=member, before=before,
+                 after={**after, "letter": number, "from": from_name, "received_on": received_on.isoformat()},
+                 detail=f"{member}：持{from_name}介绍信（{number}）转入{org.name}")
+    return registered
