@@ -6,3 +6,6 @@ from .archive import (  # noqa: F401
 )
 from .transfers import *  # noqa: F401,F403
 from .transfers import _dues_paid_until, _months_later  # noqa: F401
+from .status import *  # noqa: F401,F403
+from .discipline import *  # noqa: F401,F403
+from .mobile import *  # noqa: F401,F403
