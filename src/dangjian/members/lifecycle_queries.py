@@ -102,7 +102,8 @@ def inflow_mobile_records(user, perm=roles.MEMBER_VIEW):
     """Mobile members registered into the user's organisations (流入)."""
     from dangjian.accounts.scope import restrict
 
-    return restrict(MobileRecord.objects.filter(inflow_org__isnull=False), user, perm, org_field="inflow_org")
+    return restrict(MobileRecord.objects.filter(inflow_org__isnull=False), user, perm, org_field="inflow_org",
+                    self_q=lambda u: Q(pk__in=[]))
 
 
 def review_overdue(records, today: dt.date) -> list[MobileRecord]:

@@ -230,7 +230,7 @@ class MemberContact(TimeStampedModel):
 
 class StatusProposalQuerySet(models.QuerySet):
     def restrict(self, user, perm: str):
-        return restrict(self, user, perm, org_field="member__org")
+        return restrict(self, user, perm, org_field="member__org", self_q=lambda u: Q(member__user=u))
 
 
 class StatusChangeProposal(TimeStampedModel):
@@ -290,7 +290,7 @@ class StatusChangeProposal(TimeStampedModel):
 
 class DisciplineQuerySet(models.QuerySet):
     def restrict(self, user, perm: str):
-        return restrict(self, user, perm, org_field="member__org")
+        return restrict(self, user, perm, org_field="member__org", self_q=lambda u: Q(member__user=u))
 
 
 class DisciplinaryAction(TimeStampedModel):
@@ -337,7 +337,7 @@ class MobileRecordQuerySet(models.QuerySet):
     def restrict(self, user, perm: str):
         """Mobile records of the home organisation's members, and those registered into the user's organisations."""
         home = restrict(self, user, perm, org_field="home_org", self_q=lambda u: Q(member__user=u))
-        inflow = restrict(self, user, perm, org_field="inflow_org")
+        inflow = restrict(self, user, perm, org_field="inflow_org", self_q=lambda u: Q(pk__in=[]))
         return self.filter(pk__in=home.values("pk")) | self.filter(pk__in=inflow.values("pk"))
 
 
