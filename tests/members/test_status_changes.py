@@ -235,3 +235,37 @@ def test_the_proposal_pages_take_the_branch_and_the_committee_through_their_step
     assert Member.objects.get(pk=member.pk).status == MemberStatus.SUSPENDED
     history = client.get(f"/members/{member.pk}/lifecycle/").content.decode()
     assert "上级党委批准" in history
+
+
+@pytest.mark.django_db
+def test_the_status_api_runs_the_same_steps_with_the_same_rules_and_scope(world, client):
+    member = world.members["BR1"][1]
+    client.force_login(world.secretary)
+    early = client.post("/api/v1/member-absences/", {"member": member.pk, "kind": "lost_contact",
+                                                     "since": (add_months(TODAY, -6) + dt.timedelta(days=1)).isoformat()},
+                        content_type="application/json")
+    assert early.status_code == 201 and early.json()["kind"] == "lost_contact"
+    refused = client.post("/api/v1/status-proposals/", {"member": member.pk, "kind": "suspend", "ground": "lost_contact",
+                                                         "reason": "多次联系未果"}, content_type="application/json")
+    assert refused.status_code == 400 and "方可提出" in refused.json()["ground"][0]
+    Absence.objects.filter(member=member).update(since=add_months(TODAY, -6))
+    assert [row["member"] for row in client.get("/api/v1/status-proposals/due/").json()] == [member.pk]
+    foreign = client.post("/api/v1/status-proposals/", {"member": world.members["BR3"][0].pk, "kind": "suspend",
+                                                        "ground": "lost_contact", "reason": "说明"},
+                          content_type="application/json")
+    assert foreign.status_code == 400 and "member" in foreign.json()
+    created = client.post("/api/v1/status-proposals/", {"member": member.pk, "kind": "suspend",
+                                                        "ground": "lost_contact", "reason": "多次联系未果"},
+                          content_type="application/json")
+    assert created.status_code == 201
+    pk = created.json()["id"]
+    assert client.post(f"/api/v1/status-proposals/{pk}/approve/", {}, content_type="application/json").status_code == 404
+    client.force_login(world.committee_organizer)
+    back = client.post(f"/api/v1/status-proposals/{pk}/send-back/", {"reason": ""}, content_type="application/json")
+    assert back.status_code == 400 and "退回原因" in back.json()["reason"][0]
+    approved = client.post(f"/api/v1/status-proposals/{pk}/approve/", {}, content_type="application/json")
+    assert approved.status_code == 200 and approved.json()["state"] == "approved"
+    assert Member.objects.get(pk=member.pk).status == MemberStatus.SUSPENDED
+    death = client.post("/api/v1/member-deaths/", {"member": member.pk, "died_on": TODAY.isoformat()},
+                        content_type="application/json")
+    assert death.status_code == 200 and death.json()["status"] == "deceased"
