@@ -269,3 +269,17 @@ def test_the_status_api_runs_the_same_steps_with_the_same_rules_and_scope(world,
     death = client.post("/api/v1/member-deaths/", {"member": member.pk, "died_on": TODAY.isoformat()},
                         content_type="application/json")
     assert death.status_code == 200 and death.json()["status"] == "deceased"
+
+
+@pytest.mark.django_db
+def test_the_demo_data_has_a_lost_contact_member_a_mobile_member_and_a_sanction():
+    from django.core.management import call_command
+
+    from dangjian.members.models import DisciplinaryAction, MobileRecord
+
+    call_command("seed", members=300)
+    assert Member.objects.filter(lost_contact=True).count() == 1
+    assert Absence.objects.filter(kind="lost_contact", ended_on__isnull=True).count() == 1
+    assert Member.objects.filter(is_mobile=True, mobile_records__state="out").count() == 1
+    assert DisciplinaryAction.objects.count() == 1
+    assert MobileRecord.objects.get().review_due_on < TODAY  # the demo shows an overdue 年审
