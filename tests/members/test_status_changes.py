@@ -79,10 +79,13 @@ def test_approval_by_a_user_outside_the_higher_committee_is_not_found(world):
     member = world.members["BR1"][1]
     lost(world, member, add_months(TODAY, -7))
     proposal = propose_suspension(world, member)
-    from conftest import _account
+    from dangjian.accounts import actions as account_actions
     from dangjian.accounts.roles import RoleName
 
-    other_committee = _account("stb_organizer", RoleName.COMMITTEE_ORGANIZER, world.stb)
+    other_committee = account_actions.do_create_account(username="stb_organizer", password=world.password,
+                                                        display_name="西城街道党工委组织员")
+    account_actions.do_assign_role(other_committee, role=RoleName.COMMITTEE_ORGANIZER, org=world.stb)
+    other_committee.forget_assignments()
     for outsider in (world.secretary, world.secretary2, other_committee, world.member_user):
         with pytest.raises(Http404):
             actions.do_approve_status_change(proposal, actor=outsider)

@@ -251,6 +251,8 @@ def do_approve_status_change(proposal, *, actor, on: dt.date | None = None) -> S
     proposal = _locked_proposal(proposal, actor, deciding=True)
     _require_state(proposal, State.PROPOSED)
     on = on or dt.date.today()
+    if on > dt.date.today() or on < proposal.created_at.date():
+        raise ValidationError({"on": "批准日期应在支部提出之日与今天之间"})
     member = proposal.member
     errors = _proposal_errors(member, proposal.kind, proposal.ground, on, proposal.branch_meeting_on)
     if errors:  # the facts changed since the branch proposed (e.g. contact restored)
