@@ -286,3 +286,33 @@ def test_the_demo_data_has_a_lost_contact_member_a_mobile_member_and_a_sanction(
     assert Member.objects.filter(is_mobile=True, mobile_records__state="out").count() == 1
     assert DisciplinaryAction.objects.count() == 1
     assert MobileRecord.objects.get().review_due_on < TODAY  # the demo shows an overdue 年审
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_proposals_for_one_member_let_exactly_one_through(world):
+    import threading
+
+    from django.db import connections
+
+    member = world.members["BR1"][1]
+    lost(world, member, add_months(TODAY, -7))
+    barrier, outcomes = threading.Barrier(2), []
+
+    def attempt(actor):
+        try:
+            barrier.wait()
+            actions.do_propose_status_change(member, kind=Kind.SUSPEND, ground=Ground.LOST_CONTACT,
+                                             reason="多次联系未果", actor=actor)
+            outcomes.append("proposed")
+        except ValidationError as exc:
+            outcomes.append("refused" if "正在办理" in str(exc) else str(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(actor,)) for actor in (world.secretary, world.officer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["proposed", "refused"]
+    assert StatusChangeProposal.objects.filter(member=member).count() == 1
