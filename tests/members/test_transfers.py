@@ -10,6 +10,7 @@ from django.http import Http404
 from dangjian.core import audit
 from dangjian.members import actions
 from dangjian.members.models import Member, Transfer
+from dangjian.members.periods import add_months
 
 
 def apply(world, member=None, to=None, actor=None):
@@ -142,7 +143,7 @@ def test_a_letter_to_outside_carries_number_validity_and_dues_and_the_receipt_cl
     letter = actions.do_issue_transfer_letter(member, to_org_name="中共某省某市某局机关委员会", reason="调往外省工作",
                                               actor=world.secretary)
     assert letter.number.startswith(f"{letter.issued_on:%Y}-")
-    assert letter.valid_until == actions._months_later(letter.issued_on, 3) - dt.timedelta(days=1)
+    assert letter.valid_until == add_months(letter.issued_on, 3) - dt.timedelta(days=1)
     assert letter.dues_paid_until == this_month
     with pytest.raises(ValidationError, match="正在办理"):
         apply(world, member)

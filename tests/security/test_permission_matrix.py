@@ -280,6 +280,8 @@ MEMBER_ORACLE = {  # role -> permission -> member keys (branch codes, or SELF fo
     for role in ("secretary", "officer", "secretary2", "committee_organizer", "organizer")
 }
 MEMBER_ORACLE["member_user"] = {"member.view": {"SELF"}, "member.reveal": {"SELF"}}
+for _role in ("committee_organizer", "organizer"):  # sanctions are recorded by the 党委 (member lifecycle)
+    MEMBER_ORACLE[_role]["discipline.manage"] = MEMBER_ORACLE[_role]["member.view"]
 IMPORT_ORACLE = {"secretary": {"member.add": {"SECRETARY_JOB"}}, "organizer": {"member.add": {"ORGANIZER_JOB"}}}
 
 
@@ -312,7 +314,7 @@ def detail_routes():
         if "(?P<format>" in template or "\\." in template:
             continue
         model = getattr(cls, "scoped_model", None)
-        assert model in (Member, Organization, ImportJob, *transfer_models()), \
+        assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models()), \
             f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
@@ -354,6 +356,8 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
     oracle = {Member: MEMBER_ORACLE, Organization: ORG_ORACLE, ImportJob: IMPORT_ORACLE}
     targets.update(transfer_targets(world))
     oracle.update(transfer_oracles())
+    targets.update(lifecycle_targets(world))
+    oracle.update(lifecycle_oracles())
     mismatches, cells = [], 0
     for template, method, model, perm in detail_routes():
         allowed_keys = oracle[model].get(role, {}).get(perm, set())
@@ -412,3 +416,52 @@ def transfer_oracles():
              for role in staff}
     sides["member_user"] = {"member.view": {"SELF"}}  # their own transfer, never the branch's
     return {Transfer: sides, TransferLetter: sides, IncomingLetter: sides}
+
+
+# -- member lifecycle records: absences, status-change proposals, sanctions, mobile records -------------------------
+# Each is reached through its member's organisation; one per member target (BR1, BR2, BR3 and the member_user's own).
+
+COMMITTEE_ROLES = ("committee_organizer", "organizer")
+
+
+def lifecycle_models():
+    from dangjian.members.models import Absence, DisciplinaryAction, MobileRecord, StatusChangeProposal
+
+    return (Absence, DisciplinaryAction, MobileRecord, StatusChangeProposal)
+
+
+def lifecycle_targets(world):
+    import datetime as dt
+
+    from dangjian.members.models import Absence, DisciplinaryAction, MobileRecord, StatusChangeProposal
+
+    out = {Absence: {}, DisciplinaryAction: {}, MobileRecord: {}, StatusChangeProposal: {}}
+    for key, member in member_targets(world).items():
+        out[Absence][key] = Absence.objects.create(member=member, kind="abroad_study", since=dt.date(2024, 1, 1),
+                                                   recorded_by=world.secadmin)
+        out[StatusChangeProposal][key] = StatusChangeProposal.objects.create(
+            member=member, kind="suspend", ground="lost_contact", reason="多次联系未果", proposed_by=world.secadmin)
+        out[DisciplinaryAction][key] = DisciplinaryAction.objects.create(
+            member=member, kind="warning", decided_on=dt.date(2024, 1, 1), deciding_body="区纪委",
+            starts_on=dt.date(2024, 1, 1), reason="违反工作纪律", recorded_by=world.secadmin)
+        out[MobileRecord][key] = MobileRecord.objects.create(
+            member=member, home_org=member.org, destination="广东省深圳市", out_since=dt.date(2024, 1, 1), reason="务工",
+            registered_by=world.secadmin)
+    return out
+
+
+def lifecycle_oracles():
+    from dangjian.members.models import Absence, DisciplinaryAction, MobileRecord, StatusChangeProposal
+
+    staff = ("secretary", "officer", "secretary2", "committee_organizer", "organizer")
+    scope = {role: MEMBER_SCOPE[role] | ({"SELF"} if "BR1" in MEMBER_SCOPE[role] else set()) for role in staff}
+    absences = {role: {"member.view": scope[role], "member.change": scope[role]} for role in staff}
+    absences["member_user"] = {"member.view": {"SELF"}}
+    proposals = {role: {"member.view": scope[role], "member.change": scope[role],
+                        **({"member.status_approve": scope[role]} if role in COMMITTEE_ROLES else {})} for role in staff}
+    proposals["member_user"] = {"member.view": {"SELF"}}
+    discipline = {role: {"discipline.view": scope[role],
+                         **({"discipline.reveal": scope[role], "discipline.manage": scope[role]}
+                            if role in COMMITTEE_ROLES else {})} for role in staff}
+    mobile = {role: {"member.change": scope[role]} for role in staff}
+    return {Absence: absences, StatusChangeProposal: proposals, DisciplinaryAction: discipline, MobileRecord: mobile}

@@ -43,6 +43,11 @@ DUES_MANAGE = "dues.manage"  # standards, bills, payments, reversals
 AUDIT_VIEW = "audit.view"
 ACCOUNT_MANAGE = "account.manage"
 ROLE_ASSIGN = "role.assign"
+# Member lifecycle: the higher 党委 decides status changes; discipline records are sensitive.
+STATUS_APPROVE = "member.status_approve"  # the 党委 above a branch approves 停止党籍 / 除名 / 恢复党籍
+DISCIPLINE_VIEW = "discipline.view"  # the list of sanctions, reason masked
+DISCIPLINE_MANAGE = "discipline.manage"
+DISCIPLINE_REVEAL = "discipline.reveal"  # the full reason of a sanction (audited)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class Role:
 _BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE,
                           DUES_VIEW, DUES_MANAGE})
 _COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE, TRANSFER_APPROVE}
+_BRANCH_WORK = _BRANCH_WORK | {DISCIPLINE_VIEW}
+_COMMITTEE_WORK = _COMMITTEE_WORK | {STATUS_APPROVE, DISCIPLINE_VIEW, DISCIPLINE_MANAGE, DISCIPLINE_REVEAL}
 
 ROLES: dict[str, Role] = {
     RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW, DUES_VIEW})),

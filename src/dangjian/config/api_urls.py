@@ -34,3 +34,4 @@ urlpatterns = [
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
 ]
+urlpatterns += [path("", include("dangjian.members.api.lifecycle_urls"))]  # member lifecycle

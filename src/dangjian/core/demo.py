@@ -335,6 +335,7 @@ def create_demo_accounts(builder: DemoBuilder, ids: dict[str, int]) -> dict:
     account("secadmin", "安全管理员", RoleName.SECURITY_ADMIN)
     account("auditor", "审计管理员", RoleName.AUDIT_ADMIN)
     seed_dues(branch_org, made["demo_secretary"], builder.rng)
+    seed_lifecycle(branch_org, made["demo_secretary"], made["demo_organizer"])
     return {name: user.pk for name, user in made.items()}
 
 
@@ -362,3 +363,32 @@ def seed_dues(branch: Organization, secretary, rng) -> None:
     for month in (add_months(current, -n) for n in range(7)):
         if month >= january:
             dues.do_generate_bills(branch, month, actor=secretary)
+
+
+def seed_lifecycle(branch: Organization, secretary, organizer) -> None:
+    """A lost-contact member due for a 停止党籍 proposal, a mobile member whose certificate review is overdue, and one
+    sanction — through the lifecycle actions, so every step is audited like real work."""
+    from dangjian.members import actions as member_actions
+    from dangjian.members.periods import add_months
+
+    today = dt.date.today()
+    members = list(Member.objects.filter(org=branch, status=MemberStatus.NORMAL, user__isnull=True).order_by("id")[:3])
+    if len(members) < 3:
+        return
+    lost, mobile, sanctioned = members
+    member_actions.do_record_absence(lost, kind="lost_contact", since=add_months(today, -7),
+                                     note="手机停机，原住址已搬离", actor=secretary)
+    member_actions.do_record_contact(lost, on=add_months(today, -1), method="visit", reached=False,
+                                     note="走访原住址，邻居不知去向", actor=secretary)
+    issued = add_months(today, -13)
+    member_actions.do_register_mobile_outflow(mobile, data={
+        "destination": "广东省深圳市南山区", "out_since": issued, "reason": "外出务工",
+        "certificate_number": f"LD{issued:%Y}-{mobile.pk:05d}", "certificate_issued_on": issued,
+        "certificate_valid_until": add_months(issued, 36)}, actor=secretary)
+    member_actions.do_record_contact(mobile, on=add_months(today, -2), method="phone", reached=True,
+                                     note="在深圳一家电子厂工作，已参加流入地组织生活", actor=secretary)
+    start = add_months(today, -3)
+    member_actions.do_record_disciplinary_action(sanctioned, data={
+        "kind": "warning", "decided_on": start, "deciding_body": "中共示范区纪律检查委员会",
+        "document_number": f"示纪〔{start:%Y}〕1号", "starts_on": start, "ends_on": None,
+        "reason": "违反工作纪律，未按规定履行审批程序（演示数据）"}, actor=organizer)

@@ -142,6 +142,14 @@ AUDIT_ACTION_LABELS = {
     "transfer.letter_in": "登记转入介绍信",
     "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
 }
+AUDIT_ACTION_LABELS.update({
+    "member.absence": "登记失联或出国（境）", "member.absence_end": "登记恢复联系或回国", "member.contact": "登记联系情况",
+    "member.status_propose": "提出党籍处置", "member.status_approve": "批准党籍处置",
+    "member.status_send_back": "退回党籍处置", "member.status_withdraw": "撤回党籍处置",
+    "discipline.record": "登记党纪处分", "discipline.reveal": "查看处分事由",
+    "mobile.outflow": "流动党员外出登记", "mobile.inflow": "流动党员流入登记", "mobile.certificate": "登记流动党员活动证",
+    "mobile.review": "流动党员活动证年审", "mobile.close": "结束流动党员登记",
+})
 
 
 class AuditLogView(ScopedViewMixin, TemplateView):
@@ -231,6 +239,10 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
             items = transfer_items(user) + items
         if user.has_perm_anywhere(roles.DUES_MANAGE):
             items = dues_items(user) + items
+        if user.has_perm_anywhere(roles.MEMBER_CHANGE):
+            from dangjian.members.lifecycle_queries import lifecycle_items
+
+            items = lifecycle_items(user) + items
         member_only = user.role_names() == {"member"}
         return super().get_context_data(items=items, is_member_only=member_only,
                                         my_arrears=my_arrears(user) if member_only else None, **kwargs)

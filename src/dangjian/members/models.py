@@ -243,3 +243,238 @@ class TransferLetter(TimeStampedModel):
         verbose_name = "组织关系介绍信"
         verbose_name_plural = "组织关系介绍信"
         ordering = ["-issued_on", "-id"]
+
+
+# -- Member lifecycle: absences, contact log, status-change proposals, discipline, mobile members ---------------------
+
+
+class MemberScopedQuerySet(models.QuerySet):
+    """Rows that belong to a member: reachable when the member's organisation is in the user's scope."""
+
+    def restrict(self, user, perm: str):
+        return restrict(self, user, perm, org_field="member__org", self_q=lambda u: Q(member__user=u))
+
+
+class Absence(TimeStampedModel):
+    """失联 or abroad (出国（境）): since when, until when. The open lost-contact record keeps `Member.lost_contact`
+    true; its start date counts the 6 months before 停止党籍 (教育条例 第二十四条)."""
+
+    class Kind(models.TextChoices):
+        LOST_CONTACT = "lost_contact", "失去联系"
+        ABROAD_STUDY = "abroad_study", "出国（境）学习研究"
+        ABROAD_SETTLED = "abroad_settled", "出国（境）定居"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="absences", verbose_name="党员")
+    kind = models.CharField("情形", max_length=16, choices=Kind.choices)
+    since = models.DateField("起始日期", help_text="失去联系或出国（境）的日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True, help_text="恢复联系或回国的日期")
+    note = models.CharField("情况说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = MemberScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "失联、出国（境）情况"
+        verbose_name_plural = "失联、出国（境）情况"
+        ordering = ["-since", "-id"]
+        constraints = [models.UniqueConstraint(fields=["member", "kind"], condition=Q(ended_on__isnull=True),
+                                               name="one_open_absence_per_member_and_kind")]
+
+
+class MemberContact(TimeStampedModel):
+    """A contact (or an attempt) by the home organisation: with lost-contact and mobile members alike."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", "电话"
+        MESSAGE = "message", "短信、微信等"
+        VISIT = "visit", "走访"
+        LETTER = "letter", "信函"
+        OTHER = "other", "其他"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="contacts", verbose_name="党员")
+    on = models.DateField("联系日期")
+    method = models.CharField("联系方式", max_length=16, choices=Method.choices)
+    reached = models.BooleanField("是否联系上", default=False)
+    note = models.CharField("联系情况", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = MemberScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "联系记录"
+        verbose_name_plural = "联系记录"
+        ordering = ["-on", "-id"]
+
+
+class StatusProposalQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        return restrict(self, user, perm, org_field="member__org", self_q=lambda u: Q(member__user=u))
+
+
+class StatusChangeProposal(TimeStampedModel):
+    """停止党籍, 除名 or 恢复党籍: the branch proposes (the 支部大会 decides a 除名), the higher 党委 approves, and only then
+    does the status change. Sent back with a reason, it returns to the branch (教育条例 第二十四条; 党章 第九条)."""
+
+    class Kind(models.TextChoices):
+        SUSPEND = "suspend", "停止党籍"
+        REMOVE = "remove", "除名"
+        RESTORE = "restore", "恢复党籍"
+
+    class Ground(models.TextChoices):
+        LOST_CONTACT = "lost_contact", "失去联系六个月以上"
+        ABROAD_STUDY = "abroad_study", "出国（境）学习研究超过五年不归"
+        ABROAD_SETTLED = "abroad_settled", "出国（境）定居"
+        SELF_WITHDRAWAL = "self_withdrawal", "停止党籍二年后仍无法取得联系（自行脱党）"
+        REMOVAL = "removal", "其他应予除名的情形（教育条例 第三十一条）"
+        PERSUADED = "persuaded_withdrawal", "劝退不退"
+        RESTORED_CONTACT = "restored_contact", "已恢复联系或回国，符合恢复党籍条件"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "支部已提出，待上级党委审批"
+        RETURNED = "returned", "已退回支部"
+        APPROVED = "approved", "上级党委已批准"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    OPEN = (State.PROPOSED, State.RETURNED)
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="status_proposals", verbose_name="党员")
+    kind = models.CharField("事项", max_length=16, choices=Kind.choices)
+    ground = models.CharField("依据", max_length=24, choices=Ground.choices)
+    reason = models.CharField("情况说明", max_length=300)
+    branch_meeting_on = models.DateField("支部党员大会日期", null=True, blank=True,
+                                         help_text="除名须经支部党员大会讨论决定")
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PROPOSED)
+    note = models.CharField("最近一次退回的原因", max_length=200, blank=True)
+    history = models.JSONField("办理记录", default=list)  # [{"at", "by", "step", "note"}]
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_on = models.DateField("批准日期", null=True, blank=True)
+
+    objects = StatusProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党籍处置"
+        verbose_name_plural = "党籍处置"
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["member"], condition=Q(state__in=["proposed", "returned"]),
+                                               name="one_open_status_proposal_per_member")]
+
+    @property
+    def target_status(self) -> str:
+        from .choices import MemberStatus
+
+        return {self.Kind.SUSPEND: MemberStatus.SUSPENDED, self.Kind.REMOVE: MemberStatus.LEFT,
+                self.Kind.RESTORE: MemberStatus.NORMAL}[self.kind]
+
+
+class DisciplineQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        return restrict(self, user, perm, org_field="member__org", self_q=lambda u: Q(member__user=u))
+
+
+class DisciplinaryAction(TimeStampedModel):
+    """党纪处分: 警告, 严重警告, 撤销党内职务, 留党察看 (≤ 2 years, no vote or election rights), 开除党籍.
+    The reason is sensitive: encrypted at rest, masked in lists, revealed only with permission (audited)."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "警告"
+        SERIOUS_WARNING = "serious_warning", "严重警告"
+        REMOVAL_FROM_POST = "removal_from_post", "撤销党内职务"
+        PROBATION_WITHIN_PARTY = "probation_within_party", "留党察看"
+        EXPULSION = "expulsion", "开除党籍"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="disciplinary_actions",
+                               verbose_name="党员")
+    kind = models.CharField("处分种类", max_length=24, choices=Kind.choices)
+    decided_on = models.DateField("处分决定日期")
+    deciding_body = models.CharField("作出决定的党组织", max_length=100)
+    document_number = models.CharField("处分决定文号", max_length=64, blank=True)
+    starts_on = models.DateField("处分生效日期")
+    ends_on = models.DateField("处分期（影响期）截止日期", null=True, blank=True,
+                               help_text="留党察看为察看期满之日；开除党籍不填")
+    reason = EncryptedTextField("处分事由", aad="discipline.reason")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = DisciplineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党纪处分"
+        verbose_name_plural = "党纪处分"
+        ordering = ["-decided_on", "-id"]
+
+    MASK = "●●●●●●（处分事由已隐藏）"
+
+    @property
+    def masked_reason(self) -> str:
+        return self.MASK if self.reason else ""
+
+    def in_effect_on(self, on) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or on < self.ends_on)
+
+
+class MobileRecordQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        """Mobile records of the home organisation's members, and those registered into the user's organisations."""
+        home = restrict(self, user, perm, org_field="home_org", self_q=lambda u: Q(member__user=u))
+        inflow = restrict(self, user, perm, org_field="inflow_org", self_q=lambda u: Q(pk__in=[]))
+        return self.filter(pk__in=home.values("pk")) | self.filter(pk__in=inflow.values("pk"))
+
+
+class MobileRecord(TimeStampedModel):
+    """流动党员: the home branch registers the outflow; the inflow organisation (in the system) registers the inflow.
+    The member joins the inflow organisation's life but votes only at home; the 流动党员活动证 is reviewed yearly."""
+
+    class State(models.TextChoices):
+        OUT = "out", "已流出，待流入地党组织登记"
+        IN = "in", "流入地已登记"
+        CLOSED = "closed", "已结束"
+
+    class Closure(models.TextChoices):
+        RETURNED = "returned", "已返回"
+        TRANSFERRED = "transferred", "已转移组织关系"
+        OTHER = "other", "其他"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="mobile_records", verbose_name="党员")
+    home_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="流出党组织")
+    inflow_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True, verbose_name="流入党组织（本系统内）")
+    destination = models.CharField("流入地点", max_length=100, help_text="流向的地区、单位或本系统以外的党组织")
+    out_since = models.DateField("外出日期")
+    reason = models.CharField("外出原因", max_length=100)
+    contact_phone = EncryptedTextField("外出期间联系电话", aad="mobile.contact_phone", blank=True,
+                                       validators=[phone_validator])
+    inflow_registered_on = models.DateField("流入登记日期", null=True, blank=True)
+    certificate_number = models.CharField("流动党员活动证编号", max_length=32, blank=True)
+    certificate_issued_on = models.DateField("活动证发放日期", null=True, blank=True)
+    certificate_valid_until = models.DateField("活动证有效期至", null=True, blank=True)
+    last_reviewed_on = models.DateField("最近年审日期", null=True, blank=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.OUT)
+    closed_on = models.DateField("结束日期", null=True, blank=True)
+    closure = models.CharField("结束原因", max_length=16, choices=Closure.choices, blank=True)
+    history = models.JSONField("办理记录", default=list)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = MobileRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "流动党员"
+        verbose_name_plural = "流动党员"
+        ordering = ["-out_since", "-id"]
+        constraints = [models.UniqueConstraint(fields=["member"], condition=Q(state__in=["out", "in"]),
+                                               name="one_open_mobile_record_per_member")]
+
+    @property
+    def masked_contact_phone(self) -> str:
+        return mask_phone(self.contact_phone)
+
+    @property
+    def review_due_on(self):
+        """The next 年审: a year after the last review, or after the certificate was issued."""
+        from dangjian.core import rulebook
+
+        from .periods import add_months
+
+        start = self.last_reviewed_on or self.certificate_issued_on
+        if start is None:
+            return None
+        return add_months(start, rulebook.value("mobile_certificate_review_months", start))

@@ -10,13 +10,7 @@ from dangjian.core import rulebook
 
 from .choices import Category, Gender
 from .idnumber import parse_id_number
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+from .periods import add_years  # noqa: F401  (re-exported: the archive's checks and queries use it)
 
 
 def check_member(member) -> None:
@@ -81,7 +75,7 @@ def _check_stage_order(member, errors: dict) -> None:
         previous = name
 
 
-def voting_refusal(member, on: dt.date | None = None) -> str | None:
+def voting_refusal(member, on: dt.date | None = None, org=None) -> str | None:
     """Why the member may not vote, elect or be elected on `on` (选举工作条例 第五条), or None if they may.
 
     预备党员 and members whose 党籍 is not normal have no vote; later rules (discipline, mobile members holding an
@@ -93,4 +87,7 @@ def voting_refusal(member, on: dt.date | None = None) -> str | None:
         return f"党籍状态为“{member.get_status_display()}”，不享有表决权、选举权和被选举权"
     if member.category == Category.PROBATIONARY or member.joined_on is None or member.joined_on > on:
         return "预备党员没有表决权、选举权和被选举权（《中国共产党基层组织选举工作条例》第五条）"
-    return None
+    # 留党察看 in effect; a mobile member voting in the inflow organisation (`org`: where the vote is held).
+    from .lifecycle_rules import lifecycle_voting_refusal
+
+    return lifecycle_voting_refusal(member, on, org)

@@ -15,6 +15,7 @@ from dangjian.orgs.models import Organization
 from ..choices import MemberStatus
 from ..history import record_periods
 from ..models import Member
+from ..periods import add_months
 from dangjian.core.actions import changed, require
 
 from .archive import (
@@ -236,17 +237,6 @@ def do_resubmit_transfer(transfer, *, actor):
 
 # -- 组织关系介绍信 (to organisations outside the system) -------------------------------------------------------
 
-def _months_later(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 @transaction.atomic
 def do_issue_transfer_letter(member: Member, *, to_org_name: str, reason: str, actor,
                              issued_on: dt.date | None = None):
@@ -274,7 +264,7 @@ def do_issue_transfer_letter(member: Member, *, to_org_name: str, reason: str, a
     letter = TransferLetter.objects.create(
         number=f"pending-{member.pk}-{dt.datetime.now().timestamp()}", member=member, from_org=member.org,
         to_org_name=to_org_name.strip()[:100], reason=reason.strip()[:200], issued_on=issued_on,
-        valid_until=_months_later(issued_on, months) - dt.timedelta(days=1),
+        valid_until=add_months(issued_on, months) - dt.timedelta(days=1),
         dues_paid_until=_dues_paid_until(member), issued_by=actor)
     letter.number = f"{issued_on:%Y}-{letter.pk:06d}"
     letter.save(update_fields=["number"])
