@@ -75,11 +75,18 @@ def as_of(org: Organization, day) -> dict | None:
     if not versions:
         return None
     direct = counts_by_org_on(org, day)
-    zero = {"total": 0, "full": 0, "probationary": 0}
-    rows = []
-    for version in versions:
-        own = direct.get(version.org_id, zero)
-        below = [direct.get(v.org_id, zero) for v in versions if v.path.startswith(version.path)]
-        rows.append({"version": version, "level": version.depth - versions[0].depth, "direct": own,
-                     "subtree": {key: sum(c[key] for c in below) for key in zero}})
+    keys = ("total", "full", "probationary")
+    below = {v.path: dict.fromkeys(keys, 0) for v in versions}
+    for version in reversed(versions):  # children sort after their parent: add each subtree into its parent's
+        own = direct.get(version.org_id)
+        if own:
+            for key in keys:
+                below[version.path][key] += own[key]
+        parent = below.get(version.path[:-Organization.steplen])
+        if parent is not None and version is not versions[0]:
+            for key in keys:
+                parent[key] += below[version.path][key]
+    zero = dict.fromkeys(keys, 0)
+    rows = [{"version": v, "level": v.depth - versions[0].depth, "direct": direct.get(v.org_id, zero),
+             "subtree": below[v.path]} for v in versions]
     return {"date": day, "root": rows[0], "rows": rows}
