@@ -232,3 +232,21 @@ def test_exempt_months_cannot_be_paid_and_are_not_arrears(world):
     with pytest.raises(ValidationError, match="免交"):
         pay(world, member, add_months(THIS_MONTH, -1))
     assert member.pk not in arrears_by_member(DuesBill.objects.filter(member=member))
+
+
+def test_a_member_who_came_with_a_letter_is_billed_only_from_the_month_after_the_dues_it_says_were_paid(world):
+    from factories import member_data
+
+    from dangjian.members.actions import do_register_incoming_letter
+
+    reported = add_months(THIS_MONTH, -2) + dt.timedelta(days=14)  # mid-month, two months ago
+    paid_until = add_months(THIS_MONTH, -2)  # the letter: paid up to that month
+    letter = {"number": "外-001", "from_org_name": "中共外省某支部委员会", "issued_on": reported - dt.timedelta(days=5),
+              "valid_until": reported + dt.timedelta(days=60), "received_on": reported, "dues_paid_until": paid_until}
+    member = do_register_incoming_letter(org=world.br1, letter=letter, member_data=member_data(),
+                                         actor=world.secretary).member
+    standard(world, member, start=add_months(THIS_MONTH, -4))
+    for back in (4, 3, 2, 1):
+        actions.do_generate_bills(world.br1, add_months(THIS_MONTH, -back), actor=world.secretary)
+    months = set(DuesBill.objects.filter(member=member).values_list("month", flat=True))
+    assert months == {add_months(THIS_MONTH, -1)}  # not before they came, not the month the letter covers

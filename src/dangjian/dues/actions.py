@@ -153,8 +153,15 @@ def do_generate_bills(org, month: dt.date, *, actor) -> int:
 
     require(actor, roles.DUES_MANAGE, org)
     month = month_of(month)
+    from dangjian.members.history import periods_on
+
+    month_end = add_months(month, 1) - dt.timedelta(days=1)
     members = (Member.objects.restrict(actor, roles.DUES_MANAGE)
                .filter(org__path__startswith=org.path, status=MemberStatus.NORMAL, joined_on__lt=add_months(month, 1))
+               # on this system's roll by the month's end (one who came in later paid elsewhere that month) …
+               .filter(pk__in=periods_on(month_end).values("member_id"))
+               # … and not already paid, as the 介绍信 they came with says
+               .exclude(incoming_letters__dues_paid_until__gte=month)
                .exclude(dues_bills__month=month).select_related("org"))
     members = list(members)
     standards = standards_in_force(members, month)
