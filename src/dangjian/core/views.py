@@ -140,6 +140,13 @@ AUDIT_ACTION_LABELS = {
     "transfer.letter_cancel": "作废介绍信",
     "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
 }
+AUDIT_ACTION_LABELS.update({  # committees, terms and elections (换届); organisation setup (组织设置)
+    "term.record": "登记任期", "committee.add": "登记委员会成员", "committee.end": "委员会成员离任",
+    "election.create": "筹备选举", "election.candidates": "确定候选人", "election.result": "登记选举结果",
+    "election.approve": "上级批准书记、副书记", "election.file": "选举结果报备",
+    "group.add": "编入党小组", "group.end": "调出党小组",
+    "joint_unit.add": "联合党支部增加覆盖单位", "joint_unit.remove": "联合党支部移出覆盖单位",
+})
 
 
 class AuditLogView(ScopedViewMixin, TemplateView):
@@ -229,6 +236,10 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
             items = transfer_items(user) + items
         if user.has_perm_anywhere(roles.DUES_MANAGE):
             items = dues_items(user) + items
+        if user.has_perm_anywhere(roles.COMMITTEE_VIEW):
+            from dangjian.orgs.governance_queries import attention_items as term_items
+
+            items = term_items(user) + items
         member_only = user.role_names() == {"member"}
         return super().get_context_data(items=items, is_member_only=member_only,
                                         my_arrears=my_arrears(user) if member_only else None, **kwargs)
