@@ -6,6 +6,7 @@ from dangjian.accounts.api.views import TokenView
 from dangjian.dues.api.views import DuesCalculateView
 from dangjian.exchange.api.views import ImportJobViewSet
 from dangjian.members.api.views import MemberViewSet
+from dangjian.orgs.api import governance as gov_api
 from dangjian.orgs.api.views import OrganizationViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -13,6 +14,13 @@ router.include_root_view = False
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("members", MemberViewSet, basename="member")
 router.register("imports", ImportJobViewSet, basename="import")
+# Committees, terms and elections (换届); organisation setup (组织设置)
+router.register("terms", gov_api.TermViewSet, basename="term")
+router.register("committee-members", gov_api.CommitteeMemberViewSet, basename="committee-member")
+router.register("elections", gov_api.ElectionViewSet, basename="election")
+router.register("group-memberships", gov_api.GroupMembershipViewSet, basename="group-membership")
+router.register("joint-branch-units", gov_api.JointBranchUnitViewSet, basename="joint-branch-unit")
+router.register("setup-findings", gov_api.SetupFindingViewSet, basename="setup-finding")
 
 
 class SchemaView(SpectacularAPIView):

@@ -38,6 +38,7 @@ def terms_needing_election(terms, today: dt.date | None = None) -> list[Term]:
     for term in found:
         term.stage = reminder_stage(term, today)
         term.days_left = (term.ends_on - today).days
+        term.overdue_days = max(-term.days_left, 0)
     return [t for t in found if t.stage is not None]
 
 
@@ -59,15 +60,14 @@ def attention_items(user, today: dt.date | None = None) -> list:
     cite = rulebook.citation("term_reminder_months")
     if overdue:
         items.append(AttentionItem("任期已届满未换届", len(overdue),
-                                   f"请按期换届；延期换届须报上级党组织批准（{rulebook.citation('term_max_shift_years')}）",
-                                   url=url, level="red", orgs=[{"org__name": t.org.name} for t in overdue[:10]]))
+                                   f"{_names(overdue)}：请尽快换届，延期换届须报上级党组织批准"
+                                   f"（{rulebook.citation('term_max_shift_years')}）", url=url, level="red"))
     for months in sorted(rulebook.value("term_reminder_months", today)):
         soon = [t for t in due if t.stage == months]
         if soon:
             items.append(AttentionItem(
-                f"任期将在 {months} 个月内届满", len(soon), f"请做好换届准备，按时提出换届请示（{cite}）", url=url,
-                level="yellow" if months == min(rulebook.value("term_reminder_months", today)) else "",
-                orgs=[{"org__name": t.org.name} for t in soon[:10]]))
+                f"任期将在 {months} 个月内届满", len(soon), f"{_names(soon)}：请做好换届准备，按时提出换届请示（{cite}）",
+                url=url, level="yellow"))
     waiting = 0
     if user.has_perm_anywhere(roles.COMMITTEE_APPROVE):
         elections = Election.objects.restrict(user, roles.COMMITTEE_APPROVE).filter(
@@ -79,6 +79,11 @@ def attention_items(user, today: dt.date | None = None) -> list:
         items.append(AttentionItem("待批准的书记、副书记", waiting, "下级党组织选举产生的书记、副书记，请上级党组织审批",
                                    url=url, level="yellow"))
     return items
+
+
+def _names(terms: list[Term], most: int = 3) -> str:
+    names = "、".join(t.org.short_name or t.org.name for t in terms[:most])
+    return names + ("等" if len(terms) > most else "")
 
 
 def committee_history(org):
