@@ -219,3 +219,73 @@ def test_the_higher_organisation_approves_the_secretary_and_the_branch_files_the
     e = actions.do_file_election(e, on=dt.date(2025, 6, 12), actor=world.secretary)
     assert e.state == Election.State.COMPLETED
     assert audit.verify().ok
+
+
+# -- the pages and the API -----------------------------------------------------------------------------------------
+
+def test_the_main_page_flow_from_setting_up_to_filing(world, branch, client):
+    client.force_login(world.secretary)
+    assert client.get(f"/orgs/{world.br1.pk}/").content.decode().count("委员会与换届") >= 1
+    response = client.post(f"/orgs/{world.br1.pk}/elections/new/", {
+        "kind": "general", "held_on": "2025-06-01", "seats": "3", "deputy_seats": "0", "elect_secretary": "on"})
+    e = Election.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/orgs/elections/{e.pk}/"
+    people = voters(world)
+    refused = client.post(f"/orgs/elections/{e.pk}/candidates/", {
+        "members": [p.pk for p in people[:3]], "secretary": people[0].pk})
+    assert refused.status_code == 200 and "不少于 4 名" in refused.content.decode()
+    client.post(f"/orgs/elections/{e.pk}/candidates/", {"members": [p.pk for p in people[:4]], "secretary": people[0].pk})
+    cands = {(c.member_id, c.position): c.pk for c in e.candidates.all()}
+    ballot = {f"votes_{cands[(people[i].pk, 'member')]}": v for i, v in enumerate((10, 9, 8, 2))}
+    ballot[f"votes_{cands[(people[0].pk, 'secretary')]}"] = 3
+    short = client.post(f"/orgs/elections/{e.pk}/result/", {"present_count": "8", "committee_present": "3", **ballot})
+    assert "未超过 4/5" in short.content.decode()
+    client.post(f"/orgs/elections/{e.pk}/result/", {"present_count": "10", "committee_present": "3", **ballot})
+    page = client.get(f"/orgs/elections/{e.pk}/").content.decode()
+    assert "待上级批准" in page and 'data-testid="approve-form"' not in page  # the branch cannot approve itself
+    assert client.post(f"/orgs/elections/{e.pk}/approve/", {"approved_on": "2025-06-05"}).status_code == 404
+    client.post(f"/orgs/elections/{e.pk}/file/", {"filed_on": "2025-06-03"})
+    client.force_login(world.committee_organizer)
+    client.post(f"/orgs/elections/{e.pk}/approve/", {"approved_on": "2025-06-05", "approval_document": "东华党工〔2025〕9号"})
+    assert Election.objects.get(pk=e.pk).state == Election.State.COMPLETED
+    committee = client.get(f"/orgs/{world.br1.pk}/committee/").content.decode()
+    assert people[0].name in committee and "第1届" in committee and "2028-06-01" in committee
+
+
+def test_a_secretary_of_another_branch_gets_404_on_pages_and_api(world, branch, client):
+    e = election(world)
+    client.force_login(world.secretary2)
+    for url in (f"/orgs/{world.br1.pk}/committee/", f"/orgs/elections/{e.pk}/", f"/api/v1/elections/{e.pk}/",
+                f"/orgs/{world.br1.pk}/terms/"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/orgs/elections/{e.pk}/result/", {"present_count": "10"}).status_code == 404
+    assert client.post(f"/api/v1/elections/{e.pk}/candidates/", {"candidates": []},
+                       content_type="application/json").status_code == 404
+    assert [row["id"] for row in client.get("/api/v1/elections/").json()["results"]] == []
+
+
+def test_the_api_runs_the_same_rules(world, branch, client):
+    client.force_login(world.secretary)
+    created = client.post("/api/v1/elections/", {"org": world.br1.pk, "held_on": "2025-06-01", "seats": 3},
+                          content_type="application/json")
+    assert created.status_code == 201 and created.json()["due_count"] == 10
+    pk = created.json()["id"]
+    people = voters(world)
+    few = client.post(f"/api/v1/elections/{pk}/candidates/", {"candidates": [
+        {"member": p.pk} for p in people[:3]] + [{"member": people[0].pk, "position": "secretary"}]},
+        content_type="application/json")
+    assert few.status_code == 400 and "不少于 4 名" in few.json()["candidates"][0]
+    ok = client.post(f"/api/v1/elections/{pk}/candidates/", {"candidates": [
+        {"member": p.pk} for p in people[:4]] + [{"member": people[0].pk, "position": "secretary"}]},
+        content_type="application/json").json()
+    votes = {str(c["id"]): (3 if c["position"] == "secretary" else 9) for c in ok["candidates"]}
+    short = client.post(f"/api/v1/elections/{pk}/result/", {"present_count": 8, "committee_present": 3, "votes": votes},
+                        content_type="application/json")
+    assert short.status_code == 400 and "4/5" in short.json()["present_count"][0]
+    foreign = world.members["BR3"][0]
+    outside = client.post("/api/v1/committee-members/", {"org": world.br1.pk, "member": foreign.pk,
+                                                         "position": "member", "started_on": "2025-01-01"},
+                          content_type="application/json")
+    assert outside.status_code == 400 and "member" in outside.json()
+    terms = client.get(f"/api/v1/terms/?org={world.br1.pk}")
+    assert terms.status_code == 200
