@@ -191,3 +191,19 @@ def test_the_overdue_list_covers_the_subtree_most_urgent_first(world):
         actions.do_record_term(org, started_on=months_before(today, months), actor=actor)
     due = terms_needing_election(Term.objects.restrict(world.committee_organizer, "committee.view"), today)
     assert [(t.org.code, t.stage) for t in due] == [("BR2", OVERDUE), ("BR1", 6)]
+
+
+def test_the_demo_organisation_has_a_term_ending_within_six_months_and_an_overdue_one(db):
+    from django.core.management import call_command
+
+    from dangjian.accounts.models import User
+
+    call_command("seed", members=300)
+    organizer = User.objects.get(username="demo_organizer")
+    due = terms_needing_election(Term.objects.restrict(organizer, "committee.view"))
+    assert {t.stage for t in due} >= {OVERDUE, 6}
+    branch = User.objects.get(username="demo_secretary").role_assignments.get().org
+    assert CommitteeMember.objects.filter(org=branch, position="secretary", ended_on__isnull=True,
+                                          approved_on__isnull=False).exists()
+    titles = {i.title for i in attention_items(organizer)}
+    assert {"任期已届满未换届", "任期将在 6 个月内届满"} <= titles

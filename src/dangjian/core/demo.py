@@ -330,6 +330,9 @@ def create_demo_accounts(builder: DemoBuilder, ids: dict[str, int]) -> dict:
     account("secadmin", "安全管理员", RoleName.SECURITY_ADMIN)
     account("auditor", "审计管理员", RoleName.AUDIT_ADMIN)
     seed_dues(branch_org, made["demo_secretary"], builder.rng)
+    from dangjian.orgs.governance_demo import seed_committees  # committees and terms (换届)
+
+    seed_committees(branch_org, district, made["demo_secretary"], made["demo_organizer"])
     return {name: user.pk for name, user in made.items()}
 
 
