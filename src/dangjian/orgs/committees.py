@@ -146,7 +146,7 @@ def do_add_committee_member(org, *, member, position: str, started_on: dt.date, 
         errors["member"] = "请选择党员"
     elif not errors and (refusal := _holder_refusal(org, member, position, started_on)):
         errors["member"] = refusal
-    if not errors and position in LEADER_POSITIONS and position == Position.SECRETARY and \
+    if not errors and position == Position.SECRETARY and \
             current_holders(org).filter(position=Position.SECRETARY).exists():
         errors["position"] = "本组织已有现任书记，请先登记其离任"
     if not errors and current_holders(org).filter(member=member).exists():
@@ -338,6 +338,7 @@ def do_record_result(election, *, present_count: int, votes: dict, committee_pre
     """Record the count: the quorum (> 4/5 of those due), the votes of each candidate, and the winners (more than
     half of the votes of those present). A new committee opens a new term; a by-election fills the current one."""
     election = _locked(Election, election, actor, roles.COMMITTEE_MANAGE)
+    Organization.objects.select_for_update().get(pk=election.org_id)  # one result at a time opens the next term
     if election.state != Election.State.DRAFT:
         raise ValidationError("该选举的结果已经登记")
     on = election.held_on

@@ -179,19 +179,17 @@ class ElectionDetailView(ScopedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         election = self.get_scoped_object()
         candidates = list(election.candidates.select_related("member"))
-        user = self.request.user
         manage = self.can(roles.COMMITTEE_MANAGE, election)
         draft = election.state == Election.State.DRAFT
         return super().get_context_data(
             election=election, org=election.org, candidates=candidates,
-            due=Member.objects.filter(pk__in=election.electorate).order_by("name"),
             candidates_form=gf.CandidatesForm(electorate=_electorate(election)) if manage and draft else None,
             result_form=gf.ResultForm(candidates=candidates) if manage and draft and candidates else None,
             approve_form=gf.ApproveForm() if self.can(roles.COMMITTEE_APPROVE, election) and not draft
             and not election.approved_on else None,
             file_form=gf.FileForm() if manage and not draft and not election.filed_on else None,
             leaders=CommitteeMember.objects.filter(election=election).select_related("member"),
-            user_can_manage=manage, user=user, **kwargs)
+            **kwargs)
 
 
 def _electorate(election):
