@@ -212,6 +212,10 @@ def test_the_higher_organisation_approves_the_secretary_and_the_branch_files_the
         actions.do_approve_election(e, on=HELD, actor=world.secretary2)
     secretary = CommitteeMember.objects.get(position="secretary", ended_on__isnull=True)
     assert secretary.awaiting_approval
+    from dangjian.orgs.governance_queries import attention_items
+
+    assert "待批准的书记、副书记" in {i.title for i in attention_items(world.committee_organizer)}
+    assert "待批准的书记、副书记" not in {i.title for i in attention_items(world.secretary)}
     actions.do_approve_election(e, on=dt.date(2025, 6, 10), document="东华党工〔2025〕8号",
                                 actor=world.committee_organizer)
     secretary.refresh_from_db()

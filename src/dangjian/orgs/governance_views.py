@@ -97,10 +97,12 @@ class GovernanceForm(ActionFormView):
     scoped_model = Organization
     perm = roles.COMMITTEE_MANAGE
     title = ""
+    fields_template = "_form_fields.html"
 
     def render_form(self, target, form):
         return render(self.request, self.template_name, {"form": form, "target": target, "title": self.title,
-                                                         "back": self.back_url(target)})
+                                                         "back": self.back_url(target),
+                                                         "fields_template": self.fields_template})
 
     def back_url(self, target):
         return reverse("orgs:committee", args=[target.pk])
@@ -205,6 +207,7 @@ class ElectionStepView(GovernanceForm):
 
 class CandidatesView(ElectionStepView):
     title = "确定候选人"
+    fields_template = "orgs/_candidates_fields.html"
     success_message = "已确定候选人"
 
     def get_form(self, election, data=None):
