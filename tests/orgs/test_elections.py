@@ -293,3 +293,18 @@ def test_the_api_runs_the_same_rules(world, branch, client):
     assert outside.status_code == 400 and "member" in outside.json()
     terms = client.get(f"/api/v1/terms/?org={world.br1.pk}")
     assert terms.status_code == 200
+
+
+def test_the_committee_electing_the_secretary_needs_more_than_half_of_its_members_present(world, branch):
+    e, people = prepared(world)
+    ballot = {(people[0].pk, "member"): 10, (people[1].pk, "member"): 9, (people[2].pk, "member"): 8,
+              (people[3].pk, "member"): 2, (people[0].pk, "secretary"): 1}
+    with pytest.raises(ValidationError, match="超过委员总数的一半"):
+        actions.do_record_result(e, present_count=10, votes=votes_for(e, ballot), committee_present=1,
+                                 actor=world.secretary)
+    assert not rules.committee_quorum_refusal(2, 3, HELD)
+
+
+def test_more_deputy_secretaries_than_the_rulebook_allows_are_refused(world, branch):
+    with pytest.raises(ValidationError, match="不超过 2 名"):
+        election(world, deputy_seats=3)

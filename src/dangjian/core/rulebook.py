@@ -77,6 +77,10 @@ GOVERNANCE = {
                        "general_branch": [5, 7, 9], "committee": [5, 9, 9], "working_committee": [5, 9, 9]},
     # 支部工作条例 ch.2: a 联合党支部 normally covers no more than 5 units.
     "joint_branch_max_units": 5,
+    # Deputy secretaries: a branch sets one if needed; larger committees normally no more than 2 [practice].
+    "deputy_secretaries_max": 2,
+    # 支部工作条例 第十二条: a 支委会 meeting needs more than half of the committee members present.
+    "committee_meeting_quorum": [1, 2],
 }
 
 VERSIONS: list[RuleVersion] = [
@@ -142,6 +146,8 @@ CITATIONS = {
     "committee_required_full_members": "《中国共产党支部工作条例（试行）》第二十条（正式党员 7 人以上的应当设立支部委员会）",
     "committee_size": "《中国共产党支部工作条例（试行）》及基层党组织委员职数的有关规定",
     "joint_branch_max_units": "《中国共产党支部工作条例（试行）》第二章（联合党支部覆盖单位一般不超过 5 个）",
+    "deputy_secretaries_max": "基层党组织设置副书记的有关规定（一般为 1—2 名）",
+    "committee_meeting_quorum": "《中国共产党支部工作条例（试行）》第十二条（有半数以上委员到会方能举行）",
     # Citations of setup rules that carry no number of their own.
     "secretary_required": "《中国共产党支部工作条例（试行）》第二十一条（书记由选举产生，报上级党组织批准）",
     "group_members": "《中国共产党支部工作条例（试行）》第十三条（党员人数较多或党员工作地、居住地比较分散的党支部，按照便于组织开展活动的原则划分若干党小组）",

@@ -241,8 +241,9 @@ def do_create_election(org, *, kind: str, held_on: dt.date, seats: int, deputy_s
                 errors["elect_secretary"] = "书记职位没有空缺，不能补选书记"
         if not seats and not elect_secretary and not deputy_seats:
             errors["seats"] = "请填写补选的人数或职务"
-    if deputy_seats > 2:
-        errors["deputy_seats"] = "副书记一般为 1—2 名"
+    most = rulebook.value("deputy_secretaries_max", held_on)
+    if deputy_seats > most:
+        errors["deputy_seats"] = f"副书记一般不超过 {most} 名（{rulebook.citation('deputy_secretaries_max')}）"
     if errors:
         raise ValidationError(errors)
     due, excluded = electorate(org, held_on)
@@ -364,10 +365,8 @@ def do_record_result(election, *, present_count: int, votes: dict, committee_pre
     # Without a committee the 党员大会 elects the secretary itself; otherwise the new committee does (支部工作条例).
     leader_electors = present_count
     if election.seats and election.kind == Election.Kind.GENERAL and (secretaries or deputies):
-        if committee_present is None or not 0 < committee_present <= len(elected_members):
-            raise ValidationError({"committee_present": f"请填写选举书记、副书记时到会的委员人数（当选委员 {len(elected_members)} 名）"})
-        if committee_present * 2 <= len(elected_members):
-            raise ValidationError({"committee_present": "到会委员须超过委员总数的一半才能选举书记、副书记"})
+        if refusal := rules.committee_quorum_refusal(committee_present or 0, len(elected_members), on):
+            raise ValidationError({"committee_present": refusal})
         leader_electors = committee_present
     chosen = {c.member_id for c in elected_members}
     for cand in secretaries + deputies:

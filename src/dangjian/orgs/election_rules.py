@@ -124,6 +124,16 @@ def wins(votes: int, electors_present: int, on: dt.date) -> bool:
     return votes * den > electors_present * num
 
 
+def committee_quorum_refusal(present: int, size: int, on: dt.date) -> str | None:
+    """The new committee elects the secretary and deputy: more than half of its members must be present."""
+    num, den = rulebook.value("committee_meeting_quorum", on)
+    if not 0 < present <= size:
+        return f"请填写选举书记、副书记时到会的委员人数（当选委员 {size} 名）"
+    if present * den <= size * num:
+        return f"到会委员须超过委员总数的一半才能选举书记、副书记（{rulebook.citation('committee_meeting_quorum')}）"
+    return None
+
+
 def committee_size_limits(org_type: str, on: dt.date) -> tuple[int, int, int] | None:
     """[minimum, usual maximum, maximum] committee members for an organisation type (None for a 党小组)."""
     limits = rulebook.value("committee_size", on).get(org_type)
