@@ -343,6 +343,8 @@ def do_record_result(election, *, present_count: int, votes: dict, committee_pre
     if election.state != Election.State.DRAFT:
         raise ValidationError("该选举的结果已经登记")
     on = election.held_on
+    if on > dt.date.today():
+        raise ValidationError({"present_count": f"选举日期（{on}）还没有到，不能登记结果"})
     if refusal := rules.quorum_refusal(election.due_count, present_count or 0, on):
         raise ValidationError({"present_count": refusal})
     members, secretaries, deputies = _ballots(election)
