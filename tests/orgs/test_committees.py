@@ -207,3 +207,13 @@ def test_the_demo_organisation_has_a_term_ending_within_six_months_and_an_overdu
                                           approved_on__isnull=False).exists()
     titles = {i.title for i in attention_items(organizer)}
     assert {"任期已届满未换届", "任期将在 6 个月内届满"} <= titles
+
+
+def test_the_committee_page_shows_the_term_and_its_reminder(world, client):
+    today = dt.date.today()
+    actions.do_record_term(world.br1, started_on=months_before(today, 36 - 1), seats=3, actor=world.secretary)
+    client.force_login(world.secretary)
+    page = client.get(f"/orgs/{world.br1.pk}/committee/").content.decode()
+    assert "第1届" in page and "任期将在 2 个月内届满" in page
+    client.force_login(world.member_user)
+    assert client.get(f"/orgs/{world.br1.pk}/committee/").status_code == 404

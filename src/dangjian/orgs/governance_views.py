@@ -20,7 +20,7 @@ from dangjian.members.models import Member
 from . import committees, setup_records
 from . import governance_forms as gf
 from .choices import OrgType
-from .governance_queries import committee_history, terms_needing_election
+from .governance_queries import committee_history, reminder_stage, terms_needing_election
 from .models import CommitteeMember, Election, GroupMembership, JointBranchUnit, Organization, Term
 from .setup_checks import RULE_LABELS, setup_findings
 
@@ -53,7 +53,7 @@ class CommitteeView(GovernanceScoped, TemplateView):
             extra["units"] = JointBranchUnit.objects.filter(org=org)
         today = dt.date.today()
         if term:
-            term.stage = next(iter(terms_needing_election(Term.objects.filter(pk=term.pk), today)), None)
+            term.stage = reminder_stage(term, today)
         return super().get_context_data(
             org=org, term=term, today=today, ancestors=_ancestors(org, Organization.objects.restrict(
                 self.request.user, roles.ORG_VIEW)),
