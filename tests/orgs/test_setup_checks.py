@@ -137,3 +137,32 @@ def test_the_findings_page_and_api_answer_by_scope(world, client):
     assert client.get("/api/v1/setup-findings/").status_code == 400
     client.force_login(world.member_user)
     assert client.get(f"/orgs/{world.br1.pk}/setup/").status_code == 404
+
+
+def test_group_members_and_joint_branch_units_are_recorded_through_the_actions(world):
+    from django.core.exceptions import ValidationError
+
+    from dangjian.orgs import setup_records
+
+    member = world.members["BR1"][0]
+    placed = setup_records.do_add_group_member(world.br1g1, member=member, started_on=dt.date(2024, 1, 1),
+                                               is_leader=True, actor=world.secretary)
+    with pytest.raises(ValidationError, match="已编入党小组"):
+        setup_records.do_add_group_member(world.br1g1, member=member, started_on=dt.date(2024, 1, 1),
+                                          actor=world.secretary)
+    with pytest.raises(ValidationError, match="不是本党小组所在支部"):
+        setup_records.do_add_group_member(world.br1g1, member=world.members["BR2"][0], started_on=dt.date(2024, 1, 1),
+                                          actor=world.organizer)
+    with pytest.raises(ValidationError, match="不能早于编入日期"):
+        setup_records.do_end_group_membership(placed, on=dt.date(2023, 1, 1), actor=world.secretary)
+    setup_records.do_end_group_membership(placed, on=dt.date(2025, 1, 1), actor=world.secretary)
+    assert Rule.EMPTY_GROUP in codes(world.br1g1)
+    joint = new_org(world.sta, "JNT", "joint_branch")
+    with pytest.raises(ValidationError, match="只有联合党支部"):
+        setup_records.do_add_joint_branch_unit(world.br1, name="某公司", added_on=dt.date(2024, 1, 1),
+                                               actor=world.secretary)
+    unit = setup_records.do_add_joint_branch_unit(joint, name="某公司", added_on=dt.date(2024, 1, 1),
+                                                  actor=world.committee_organizer)
+    setup_records.do_remove_joint_branch_unit(unit, on=dt.date(2025, 1, 1), actor=world.committee_organizer)
+    with pytest.raises(ValidationError, match="已移出"):
+        setup_records.do_remove_joint_branch_unit(unit, on=dt.date(2025, 2, 1), actor=world.committee_organizer)

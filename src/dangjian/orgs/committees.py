@@ -61,6 +61,18 @@ def _check_date(day, field: str, errors: dict) -> None:
         errors[field] = "日期不能晚于今天"
 
 
+def _end_errors(record, on, *, start: str, end: str, done: str, too_early: str) -> dict:
+    """The checks of closing a dated record (a holding, a group placement, a covered unit): a real date, not
+    closed already, not before it began. Field names and messages are the record's own."""
+    errors: dict = {}
+    _check_date(on, end, errors)
+    if getattr(record, end):
+        errors["__all__"] = done
+    elif on and on < getattr(record, start):
+        errors[end] = too_early
+    return errors
+
+
 def _member_of(org, member) -> bool:
     return Member.objects.filter(pk=member.pk, org__path__startswith=org.path, status=MemberStatus.NORMAL).exists()
 
@@ -169,12 +181,8 @@ def do_add_committee_member(org, *, member, position: str, started_on: dt.date, 
 def do_end_committee_member(holder, *, on: dt.date, reason: str, actor) -> CommitteeMember:
     """A holding ends (调离, 辞职, 免职, 去世 …); the record stays in the committee's history."""
     holder = _locked(CommitteeMember, holder, actor, roles.COMMITTEE_MANAGE)
-    errors: dict = {}
-    _check_date(on, "ended_on", errors)
-    if holder.ended_on:
-        errors["__all__"] = f"该任职已于 {holder.ended_on} 结束"
-    elif on and on < holder.started_on:
-        errors["ended_on"] = f"离任日期不能早于任职日期（{holder.started_on}）"
+    errors = _end_errors(holder, on, start="started_on", end="ended_on", done=f"该任职已于 {holder.ended_on} 结束",
+                         too_early=f"离任日期不能早于任职日期（{holder.started_on}）")
     if len((reason or "").strip()) < 2:
         errors["end_reason"] = "请填写离任原因"
     if errors:

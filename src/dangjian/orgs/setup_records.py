@@ -16,7 +16,7 @@ from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 
 from .choices import OrgType
-from .committees import _check_date, _locked, _locked_org
+from .committees import _check_date, _end_errors, _locked, _locked_org
 from .models import GroupMembership, JointBranchUnit, Organization
 
 # -- 党小组 members and the units of a joint branch --------------------------------------------------------------
@@ -56,12 +56,8 @@ def do_add_group_member(group, *, member, started_on: dt.date, is_leader: bool =
 @transaction.atomic
 def do_end_group_membership(placed, *, on: dt.date, actor) -> GroupMembership:
     placed = _locked(GroupMembership, placed, actor, roles.COMMITTEE_MANAGE)
-    errors: dict = {}
-    _check_date(on, "ended_on", errors)
-    if placed.ended_on:
-        errors["__all__"] = "该党员已调出"
-    elif on and on < placed.started_on:
-        errors["ended_on"] = "调出日期不能早于编入日期"
+    errors = _end_errors(placed, on, start="started_on", end="ended_on", done="该党员已调出",
+                         too_early="调出日期不能早于编入日期")
     if errors:
         raise ValidationError(errors)
     placed.ended_on = on
@@ -96,12 +92,8 @@ def do_add_joint_branch_unit(org, *, name: str, added_on: dt.date, actor) -> Joi
 @transaction.atomic
 def do_remove_joint_branch_unit(unit, *, on: dt.date, actor) -> JointBranchUnit:
     unit = _locked(JointBranchUnit, unit, actor, roles.COMMITTEE_MANAGE)
-    errors: dict = {}
-    _check_date(on, "removed_on", errors)
-    if unit.removed_on:
-        errors["__all__"] = "该单位已移出"
-    elif on and on < unit.added_on:
-        errors["removed_on"] = "移出日期不能早于纳入日期"
+    errors = _end_errors(unit, on, start="added_on", end="removed_on", done="该单位已移出",
+                         too_early="移出日期不能早于纳入日期")
     if errors:
         raise ValidationError(errors)
     unit.removed_on = on
