@@ -284,6 +284,45 @@ for _role in ("committee_organizer", "organizer"):  # sanctions are recorded by 
     MEMBER_ORACLE[_role]["discipline.manage"] = MEMBER_ORACLE[_role]["member.view"]
 IMPORT_ORACLE = {"secretary": {"member.add": {"SECRETARY_JOB"}}, "organizer": {"member.add": {"ORGANIZER_JOB"}}}
 
+# Committees, terms and elections (换届): the branch roles keep their own subtree's records, the committee roles their
+# subtree's; approval reaches only the organisations strictly below the approver's own. Records are keyed by the code
+# of their organisation (one per branch; the 党小组 BR1G1 for a group membership).
+GOV_SCOPE = {"secretary": BR1_SUBTREE, "officer": BR1_SUBTREE, "secretary2": {"BR2"},
+             "committee_organizer": STA_SUBTREE, "organizer": DIST_SUBTREE}
+GOV_APPROVE = {"committee_organizer": STA_SUBTREE - {"STA"}, "organizer": DIST_SUBTREE - {"DIST"}}
+for _role, _codes in GOV_SCOPE.items():
+    ORG_ORACLE[_role].update({"committee.view": _codes, "committee.manage": _codes})
+GOV_ORACLE = {role: {"committee.view": codes, "committee.manage": codes, "committee.approve": GOV_APPROVE.get(role, set())}
+              for role, codes in GOV_SCOPE.items()}
+
+
+def governance_models():
+    from dangjian.orgs import models as m
+
+    return (m.Term, m.CommitteeMember, m.Election, m.GroupMembership, m.JointBranchUnit)
+
+
+def governance_targets(world):
+    """One record of each governance model per branch (written directly: the matrix is about reading)."""
+    import datetime as dt
+
+    from dangjian.orgs import models as m
+
+    out = {model: {} for model in governance_models()}
+    for code in ("BR1", "BR2", "BR3"):
+        org, member = getattr(world, code.lower()), world.members[code][0]
+        day = dt.date(2024, 1, 1)
+        term = m.Term.objects.create(org=org, number=1, started_on=day, ends_on=dt.date(2027, 1, 1))
+        out[m.Term][code] = term
+        out[m.CommitteeMember][code] = m.CommitteeMember.objects.create(
+            org=org, term=term, member=member, position="secretary", started_on=day, source="recorded")
+        out[m.Election][code] = m.Election.objects.create(org=org, held_on=day, seats=0, created_by=world.organizer,
+                                                          electorate=[member.pk])
+        out[m.JointBranchUnit][code] = m.JointBranchUnit.objects.create(org=org, name=f"{code}单位", added_on=day)
+    out[m.GroupMembership]["BR1G1"] = m.GroupMembership.objects.create(
+        group=world.br1g1, member=world.members["BR1"][1], started_on=dt.date(2024, 1, 1))
+    return out
+
 
 def import_targets(world):
     """An import job is its importer's own: one each for the secretary and the organizer."""
@@ -314,7 +353,7 @@ def detail_routes():
         if "(?P<format>" in template or "\\." in template:
             continue
         model = getattr(cls, "scoped_model", None)
-        assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models()), \
+        assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models(), *governance_models()), \
             f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
@@ -358,6 +397,8 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
     oracle.update(transfer_oracles())
     targets.update(lifecycle_targets(world))
     oracle.update(lifecycle_oracles())
+    targets.update(governance_targets(world))
+    oracle.update({model: GOV_ORACLE for model in governance_models()})
     mismatches, cells = [], 0
     for template, method, model, perm in detail_routes():
         allowed_keys = oracle[model].get(role, {}).get(perm, set())

@@ -76,3 +76,19 @@ ROLES: dict[str, Role] = {
 }
 
 ADMIN_ROLES = frozenset(name for name, role in ROLES.items() if role.is_admin)
+
+# -- Committees, terms and elections (换届); organisation setup (组织设置) ------------------------------------------
+# Appended so each subject keeps its own block. The branch keeps its own committee and election records; the
+# higher committee approves a secretary and deputy elected below it (the check is made on the parent org).
+COMMITTEE_VIEW = "committee.view"
+COMMITTEE_MANAGE = "committee.manage"  # terms, holders, elections, group members, units of a joint branch
+COMMITTEE_APPROVE = "committee.approve"  # approval of a secretary or deputy, appointment by the higher organisation
+_GOVERNANCE = {
+    RoleName.SECRETARY: {COMMITTEE_VIEW, COMMITTEE_MANAGE},
+    RoleName.ORGANIZATION_OFFICER: {COMMITTEE_VIEW, COMMITTEE_MANAGE},
+    RoleName.COMMITTEE_ORGANIZER: {COMMITTEE_VIEW, COMMITTEE_MANAGE, COMMITTEE_APPROVE},
+    RoleName.ORG_DEPARTMENT: {COMMITTEE_VIEW, COMMITTEE_MANAGE, COMMITTEE_APPROVE},
+}
+for _name, _perms in _GOVERNANCE.items():
+    ROLES[_name] = Role(ROLES[_name].name, ROLES[_name].default_scope, ROLES[_name].permissions | _perms,
+                        ROLES[_name].is_admin)

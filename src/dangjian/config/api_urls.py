@@ -7,6 +7,7 @@ from dangjian.dues.api.views import DuesCalculateView
 from dangjian.exchange.api.views import ImportJobViewSet
 from dangjian.members.api.transfers import IncomingLetterViewSet, TransferLetterViewSet, TransferViewSet
 from dangjian.members.api.views import MemberViewSet
+from dangjian.orgs.api import governance as gov_api
 from dangjian.orgs.api.views import OrganizationViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -17,6 +18,13 @@ router.register("imports", ImportJobViewSet, basename="import")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("transfer-letters", TransferLetterViewSet, basename="transfer-letter")
 router.register("incoming-letters", IncomingLetterViewSet, basename="incoming-letter")
+# Committees, terms and elections (换届); organisation setup (组织设置)
+router.register("terms", gov_api.TermViewSet, basename="term")
+router.register("committee-members", gov_api.CommitteeMemberViewSet, basename="committee-member")
+router.register("elections", gov_api.ElectionViewSet, basename="election")
+router.register("group-memberships", gov_api.GroupMembershipViewSet, basename="group-membership")
+router.register("joint-branch-units", gov_api.JointBranchUnitViewSet, basename="joint-branch-unit")
+router.register("setup-findings", gov_api.SetupFindingViewSet, basename="setup-finding")
 
 
 class SchemaView(SpectacularAPIView):

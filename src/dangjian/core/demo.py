@@ -336,6 +336,9 @@ def create_demo_accounts(builder: DemoBuilder, ids: dict[str, int]) -> dict:
     account("auditor", "审计管理员", RoleName.AUDIT_ADMIN)
     seed_dues(branch_org, made["demo_secretary"], builder.rng)
     seed_lifecycle(branch_org, made["demo_secretary"], made["demo_organizer"])
+    from dangjian.orgs.governance_demo import seed_committees  # committees and terms (换届)
+
+    seed_committees(branch_org, district, made["demo_secretary"], made["demo_organizer"])
     return {name: user.pk for name, user in made.items()}
 
 

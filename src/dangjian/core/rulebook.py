@@ -53,6 +53,43 @@ TRANSFERS = {
     "transfer_steps": {"within_committee": ["sender_committee"], "across_committees": ["sender_committee"]},
 }
 
+# Committees, terms and elections (换届) and organisation setup (组织设置): RULES.md §3.
+GOVERNANCE = {
+    # 中办《关于党的基层组织任期的意见》(2018): 基层党委 normally 5 years, 总支 and 支部 3 years.
+    "term_years": {"committee": 5, "working_committee": 5, "general_branch": 3, "branch": 3, "joint_branch": 3,
+                   "temporary_branch": 3},
+    # Same 意见: the 党委, 总支 and 支部 of villages and communities serve 5 years.
+    "term_years_village_community": 5,
+    # Holding the election within this many months before the term ends counts as on time [LOCAL]; earlier is
+    # 提前换届, after the end 延期换届, both with the higher organisation's approval (选举工作条例 第三条).
+    "term_on_time_window_months": 3,
+    # 选举工作条例 第三条: an early or late election normally differs by no more than 1 year.
+    "term_max_shift_years": 1,
+    # The higher organisation reminds about 6 months before expiry (旗帜网); local rules add 2 months [LOCAL].
+    "term_reminder_months": [6, 2],
+    # More than 4/5 of the voting members due to attend must be present (基层组织选举的有关规定) [V-2nd].
+    "election_quorum": [4, 5],
+    # Committee candidates at least 20% more than the seats, rounded up; 书记、副书记 are uncontested [V-2nd].
+    "election_candidate_margin": "0.2",
+    # A by-election (补选) may be contested or not [LOCAL]: 0 means as many candidates as vacancies suffice.
+    "by_election_candidate_margin": "0",
+    # A winner needs more than half of the votes of those present with voting rights [V-2nd].
+    "election_win_share": [1, 2],
+    # 支部工作条例 第二十三条: a secretary normally has at least 1 year of 党龄.
+    "secretary_min_party_standing_years": 1,
+    # 支部工作条例: 7 or more full members → a 支部委员会.
+    "committee_required_full_members": 7,
+    # Committee sizes [minimum, usual maximum, maximum]: 支部 3–5 (≤7); 总支 5–7 (≤9); 党委 5–9 [V-2nd, practice].
+    "committee_size": {"branch": [3, 5, 7], "joint_branch": [3, 5, 7], "temporary_branch": [3, 5, 7],
+                       "general_branch": [5, 7, 9], "committee": [5, 9, 9], "working_committee": [5, 9, 9]},
+    # 支部工作条例 ch.2: a 联合党支部 normally covers no more than 5 units.
+    "joint_branch_max_units": 5,
+    # Deputy secretaries: a branch sets one if needed; larger committees normally no more than 2 [practice].
+    "deputy_secretaries_max": 2,
+    # 支部工作条例 第十二条: a 支委会 meeting needs more than half of the committee members present.
+    "committee_meeting_quorum": [1, 2],
+}
+
 VERSIONS: list[RuleVersion] = [
     RuleVersion(
         "2014",
@@ -68,6 +105,7 @@ VERSIONS: list[RuleVersion] = [
             "probation_years": 1,
             **DUES_2008,
             **TRANSFERS,
+            **GOVERNANCE,
         },
     ),
     RuleVersion(
@@ -81,6 +119,7 @@ VERSIONS: list[RuleVersion] = [
             "probation_years": 1,
             **DUES_2008,
             **TRANSFERS,
+            **GOVERNANCE,
         },
     ),
 ]
@@ -102,6 +141,24 @@ CITATIONS = {
     "dues_arrears_lapse_months": "《中国共产党章程》第九条",
     "transfer_letter_valid_months": "组织关系介绍信有效期的有关规定（一般不超过 3 个月）",
     "transfer_steps": "《中国共产党党员教育管理工作条例》第二十五条及本地组织关系转接办法",
+    "term_years": "中共中央办公厅《关于党的基层组织任期的意见》",
+    "term_years_village_community": "中共中央办公厅《关于党的基层组织任期的意见》",
+    "term_on_time_window_months": "本地规定（届满前按期换届的时间窗口）",
+    "term_max_shift_years": "《中国共产党基层组织选举工作条例》第三条",
+    "term_reminder_months": "上级党组织提前提醒换届的有关规定（届满前约 6 个月，本地另有 2 个月提醒）",
+    "election_quorum": "基层组织选举的有关规定（到会有选举权的党员须超过应到会人数的五分之四）",
+    "election_candidate_margin": "基层组织选举的有关规定（委员候选人差额不少于 20%）",
+    "by_election_candidate_margin": "本地规定（补选可以等额）",
+    "election_win_share": "基层组织选举的有关规定（被选举人获得的赞成票超过实到会有选举权人数的一半始得当选）",
+    "secretary_min_party_standing_years": "《中国共产党支部工作条例（试行）》第二十三条",
+    "committee_required_full_members": "《中国共产党支部工作条例（试行）》第二十条（正式党员 7 人以上的应当设立支部委员会）",
+    "committee_size": "《中国共产党支部工作条例（试行）》及基层党组织委员职数的有关规定",
+    "joint_branch_max_units": "《中国共产党支部工作条例（试行）》第二章（联合党支部覆盖单位一般不超过 5 个）",
+    "deputy_secretaries_max": "基层党组织设置副书记的有关规定（一般为 1—2 名）",
+    "committee_meeting_quorum": "《中国共产党支部工作条例（试行）》第十二条（有半数以上委员到会方能举行）",
+    # Citations of setup rules that carry no number of their own.
+    "secretary_required": "《中国共产党支部工作条例（试行）》第二十一条（书记由选举产生，报上级党组织批准）",
+    "group_members": "《中国共产党支部工作条例（试行）》第十三条（党员人数较多或党员工作地、居住地比较分散的党支部，按照便于组织开展活动的原则划分若干党小组）",
 }
 
 

@@ -150,6 +150,13 @@ AUDIT_ACTION_LABELS.update({
     "mobile.outflow": "流动党员外出登记", "mobile.inflow": "流动党员流入登记", "mobile.certificate": "登记流动党员活动证",
     "mobile.review": "流动党员活动证年审", "mobile.close": "结束流动党员登记",
 })
+AUDIT_ACTION_LABELS.update({  # committees, terms and elections (换届); organisation setup (组织设置)
+    "term.record": "登记任期", "committee.add": "登记委员会成员", "committee.end": "委员会成员离任",
+    "election.create": "筹备选举", "election.candidates": "确定候选人", "election.result": "登记选举结果",
+    "election.approve": "上级批准书记、副书记", "election.file": "选举结果报备",
+    "group.add": "编入党小组", "group.end": "调出党小组",
+    "joint_unit.add": "联合党支部增加覆盖单位", "joint_unit.remove": "联合党支部移出覆盖单位",
+})
 
 
 class AuditLogView(ScopedViewMixin, TemplateView):
@@ -243,6 +250,10 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
             from dangjian.members.lifecycle_queries import lifecycle_items
 
             items = lifecycle_items(user) + items
+        if user.has_perm_anywhere(roles.COMMITTEE_VIEW):
+            from dangjian.orgs.governance_queries import attention_items as term_items
+
+            items = term_items(user) + items
         member_only = user.role_names() == {"member"}
         return super().get_context_data(items=items, is_member_only=member_only,
                                         my_arrears=my_arrears(user) if member_only else None, **kwargs)
