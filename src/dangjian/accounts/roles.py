@@ -48,6 +48,11 @@ STATUS_APPROVE = "member.status_approve"  # the 党委 above a branch approves �
 DISCIPLINE_VIEW = "discipline.view"  # the list of sanctions, reason masked
 DISCIPLINE_MANAGE = "discipline.manage"
 DISCIPLINE_REVEAL = "discipline.reveal"  # the full reason of a sanction (audited)
+# Committees, terms and elections (换届); organisation setup (组织设置). The branch keeps its own committee and
+# election records; the higher committee approves a secretary and deputy elected below it (checked on the parent).
+COMMITTEE_VIEW = "committee.view"
+COMMITTEE_MANAGE = "committee.manage"  # terms, holders, elections, group members, units of a joint branch
+COMMITTEE_APPROVE = "committee.approve"  # approval of a secretary or deputy, appointment by the higher organisation
 
 
 @dataclass(frozen=True)
@@ -59,10 +64,10 @@ class Role:
 
 
 _BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE,
-                          DUES_VIEW, DUES_MANAGE})
-_COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE, TRANSFER_APPROVE}
-_BRANCH_WORK = _BRANCH_WORK | {DISCIPLINE_VIEW}
-_COMMITTEE_WORK = _COMMITTEE_WORK | {STATUS_APPROVE, DISCIPLINE_VIEW, DISCIPLINE_MANAGE, DISCIPLINE_REVEAL}
+                          DUES_VIEW, DUES_MANAGE, DISCIPLINE_VIEW, COMMITTEE_VIEW, COMMITTEE_MANAGE})
+# The higher committee: restructures the tree and decides what the regulations leave to it.
+_COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE, TRANSFER_APPROVE, STATUS_APPROVE,
+                                  DISCIPLINE_MANAGE, DISCIPLINE_REVEAL, COMMITTEE_APPROVE}
 
 ROLES: dict[str, Role] = {
     RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW, DUES_VIEW})),
@@ -76,19 +81,3 @@ ROLES: dict[str, Role] = {
 }
 
 ADMIN_ROLES = frozenset(name for name, role in ROLES.items() if role.is_admin)
-
-# -- Committees, terms and elections (换届); organisation setup (组织设置) ------------------------------------------
-# Appended so each subject keeps its own block. The branch keeps its own committee and election records; the
-# higher committee approves a secretary and deputy elected below it (the check is made on the parent org).
-COMMITTEE_VIEW = "committee.view"
-COMMITTEE_MANAGE = "committee.manage"  # terms, holders, elections, group members, units of a joint branch
-COMMITTEE_APPROVE = "committee.approve"  # approval of a secretary or deputy, appointment by the higher organisation
-_GOVERNANCE = {
-    RoleName.SECRETARY: {COMMITTEE_VIEW, COMMITTEE_MANAGE},
-    RoleName.ORGANIZATION_OFFICER: {COMMITTEE_VIEW, COMMITTEE_MANAGE},
-    RoleName.COMMITTEE_ORGANIZER: {COMMITTEE_VIEW, COMMITTEE_MANAGE, COMMITTEE_APPROVE},
-    RoleName.ORG_DEPARTMENT: {COMMITTEE_VIEW, COMMITTEE_MANAGE, COMMITTEE_APPROVE},
-}
-for _name, _perms in _GOVERNANCE.items():
-    ROLES[_name] = Role(ROLES[_name].name, ROLES[_name].default_scope, ROLES[_name].permissions | _perms,
-                        ROLES[_name].is_admin)

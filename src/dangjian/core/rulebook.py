@@ -90,6 +90,24 @@ GOVERNANCE = {
     "committee_meeting_quorum": [1, 2],
 }
 
+# Member lifecycle: lost contact, 停止党籍, 除名, discipline, mobile members.
+LIFECYCLE = {
+    # 教育条例 第二十四条: out of contact for 6 months or more and still unreachable → 停止党籍.
+    "lost_contact_suspend_months": 6,
+    # 教育条例 第二十四条: after 2 years of 停止党籍 still unreachable → 除名 (自行脱党).
+    "suspended_removal_years": 2,
+    # 教育条例 第二十四条: abroad for study more than 5 years without returning → generally 停止党籍.
+    "abroad_study_suspend_years": 5,
+    # 党章 纪律 chapter: 留党察看 lasts at most 2 years (one or two years); no vote or election rights meanwhile.
+    "probation_within_party_max_years": 2,
+    # 中组部《流动党员活动证》: the certificate is reviewed (年审) once a year.
+    "mobile_certificate_review_months": 12,
+    # 教育条例 第三十二、三十四条: the home organisation keeps in touch at least every 6 months.
+    "mobile_contact_interval_months": 6,
+    # 纪律处分条例: the impact period (影响期) of 警告 1 year, 严重警告 18 months, 撤销党内职务 2 years, during which a
+    # member "should not" introduce applicants (细则2026 第十四条) [V-2nd].
+    "sanction_impact_months": {"warning": 12, "serious_warning": 18, "removal_from_post": 24},
+}
 VERSIONS: list[RuleVersion] = [
     RuleVersion(
         "2014",
@@ -106,6 +124,7 @@ VERSIONS: list[RuleVersion] = [
             **DUES_2008,
             **TRANSFERS,
             **GOVERNANCE,
+            **LIFECYCLE,
         },
     ),
     RuleVersion(
@@ -120,6 +139,7 @@ VERSIONS: list[RuleVersion] = [
             **DUES_2008,
             **TRANSFERS,
             **GOVERNANCE,
+            **LIFECYCLE,
         },
     ),
 ]
@@ -159,6 +179,13 @@ CITATIONS = {
     # Citations of setup rules that carry no number of their own.
     "secretary_required": "《中国共产党支部工作条例（试行）》第二十一条（书记由选举产生，报上级党组织批准）",
     "group_members": "《中国共产党支部工作条例（试行）》第十三条（党员人数较多或党员工作地、居住地比较分散的党支部，按照便于组织开展活动的原则划分若干党小组）",
+    "lost_contact_suspend_months": "《中国共产党党员教育管理工作条例》第二十四条",
+    "suspended_removal_years": "《中国共产党党员教育管理工作条例》第二十四条",
+    "abroad_study_suspend_years": "《中国共产党党员教育管理工作条例》第二十四条",
+    "probation_within_party_max_years": "《中国共产党章程》第四十条、《中国共产党基层组织选举工作条例》第五条",
+    "mobile_certificate_review_months": "《流动党员活动证》使用管理的有关规定（每年年审一次）",
+    "mobile_contact_interval_months": "《中国共产党党员教育管理工作条例》第三十二条、第三十四条",
+    "sanction_impact_months": "《中国共产党纪律处分条例》关于处分影响期的规定、《中国共产党发展党员工作细则》第十四条",
 }
 
 
@@ -194,37 +221,3 @@ def value(name: str, on: dt.date | None = None):
 
 def citation(name: str) -> str:
     return CITATIONS.get(name, "")
-
-
-# -- Member lifecycle: lost contact, 停止党籍, 除名, discipline, mobile members ------------------------------------
-# Added to every rule version (the numbers did not change between them); appended here so each subject keeps its
-# own block.
-LIFECYCLE = {
-    # 教育条例 第二十四条: out of contact for 6 months or more and still unreachable → 停止党籍.
-    "lost_contact_suspend_months": 6,
-    # 教育条例 第二十四条: after 2 years of 停止党籍 still unreachable → 除名 (自行脱党).
-    "suspended_removal_years": 2,
-    # 教育条例 第二十四条: abroad for study more than 5 years without returning → generally 停止党籍.
-    "abroad_study_suspend_years": 5,
-    # 党章 纪律 chapter: 留党察看 lasts at most 2 years (one or two years); no vote or election rights meanwhile.
-    "probation_within_party_max_years": 2,
-    # 中组部《流动党员活动证》: the certificate is reviewed (年审) once a year.
-    "mobile_certificate_review_months": 12,
-    # 教育条例 第三十二、三十四条: the home organisation keeps in touch at least every 6 months.
-    "mobile_contact_interval_months": 6,
-    # 纪律处分条例: the impact period (影响期) of 警告 1 year, 严重警告 18 months, 撤销党内职务 2 years, during which a
-    # member "should not" introduce applicants (细则2026 第十四条) [V-2nd].
-    "sanction_impact_months": {"warning": 12, "serious_warning": 18, "removal_from_post": 24},
-}
-for _version in VERSIONS:
-    _version.values.update(LIFECYCLE)
-
-CITATIONS.update({
-    "lost_contact_suspend_months": "《中国共产党党员教育管理工作条例》第二十四条",
-    "suspended_removal_years": "《中国共产党党员教育管理工作条例》第二十四条",
-    "abroad_study_suspend_years": "《中国共产党党员教育管理工作条例》第二十四条",
-    "probation_within_party_max_years": "《中国共产党章程》第四十条、《中国共产党基层组织选举工作条例》第五条",
-    "mobile_certificate_review_months": "《流动党员活动证》使用管理的有关规定（每年年审一次）",
-    "mobile_contact_interval_months": "《中国共产党党员教育管理工作条例》第三十二条、第三十四条",
-    "sanction_impact_months": "《中国共产党纪律处分条例》关于处分影响期的规定、《中国共产党发展党员工作细则》第十四条",
-})
