@@ -141,22 +141,18 @@ AUDIT_ACTION_LABELS = {
     "transfer.letter_cancel": "作废介绍信", "transfer.agree": "接收党委同意转入",
     "transfer.letter_in": "登记转入介绍信",
     "member.export": "导出党员信息", "org.export": "导出党组织信息", "exchange.export": "导出数据交换包",
-}
-AUDIT_ACTION_LABELS.update({
     "member.absence": "登记失联或出国（境）", "member.absence_end": "登记恢复联系或回国", "member.contact": "登记联系情况",
     "member.status_propose": "提出党籍处置", "member.status_approve": "批准党籍处置",
     "member.status_send_back": "退回党籍处置", "member.status_withdraw": "撤回党籍处置",
     "discipline.record": "登记党纪处分", "discipline.reveal": "查看处分事由",
     "mobile.outflow": "流动党员外出登记", "mobile.inflow": "流动党员流入登记", "mobile.certificate": "登记流动党员活动证",
     "mobile.review": "流动党员活动证年审", "mobile.close": "结束流动党员登记",
-})
-AUDIT_ACTION_LABELS.update({  # committees, terms and elections (换届); organisation setup (组织设置)
     "term.record": "登记任期", "committee.add": "登记委员会成员", "committee.end": "委员会成员离任",
     "election.create": "筹备选举", "election.candidates": "确定候选人", "election.result": "登记选举结果",
     "election.approve": "上级批准书记、副书记", "election.file": "选举结果报备",
     "group.add": "编入党小组", "group.end": "调出党小组",
     "joint_unit.add": "联合党支部增加覆盖单位", "joint_unit.remove": "联合党支部移出覆盖单位",
-})
+}
 
 
 class AuditLogView(ScopedViewMixin, TemplateView):
