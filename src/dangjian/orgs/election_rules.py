@@ -134,9 +134,10 @@ def seats_refusal(org_type: str, seats: int, on: dt.date) -> str | None:
     if limits is None:
         return f"{OrgType(org_type).label}不设委员会"
     low, _, high = limits
-    if seats == 0 and org_type in (OrgType.BRANCH, OrgType.JOINT_BRANCH, OrgType.TEMPORARY_BRANCH):
+    branch = org_type in (OrgType.BRANCH, OrgType.JOINT_BRANCH, OrgType.TEMPORARY_BRANCH)
+    if seats == 0 and branch:
         return None
     if not low <= seats <= high:
         return (f"{OrgType(org_type).label}委员会委员一般为 {low}—{high} 人（{rulebook.citation('committee_size')}）"
-                + ("；不设委员会的党支部填 0，只选举书记" if low == 3 else ""))
+                + ("；不设委员会的党支部填 0，只选举书记" if branch else ""))
     return None

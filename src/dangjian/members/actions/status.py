@@ -259,7 +259,7 @@ def do_approve_status_change(proposal, *, actor, on: dt.date | None = None) -> S
         raise ValidationError(list(errors.values()))
     reason = f"{proposal.get_kind_display()}：{proposal.get_ground_display()}"
     if proposal.ground == Ground.SELF_WITHDRAWAL:
-        reason = f"除名（自行脱党，self_withdrawal）：{proposal.get_ground_display()}"
+        reason = f"除名（自行脱党）：{proposal.get_ground_display()}"  # the proposal keeps the code self_withdrawal
     do_change_member_status(member, status=proposal.target_status, on=on, reason=reason[:200], actor=actor)
     proposal.state, proposal.decided_on = State.APPROVED, on
     _step(proposal, actor, "上级党委批准")
