@@ -104,6 +104,27 @@ def test_reimporting_the_same_file_changes_nothing(world, ids):
     assert not AuditRecord.objects.filter(pk__gt=0, action="member.import", seq__gt=audit_count).exists()
 
 
+def test_imported_members_enter_the_history_and_a_member_placed_elsewhere_moves_today(world, ids):
+    import datetime as dt
+
+    from dangjian.members.models import MemberPeriod
+
+    data, _ = messy_workbook(world, ids)
+    before = set(Member.objects.values_list("pk", flat=True))
+    start(world, data, keep_valid=True)
+    new = Member.objects.exclude(pk__in=before)
+    assert new.exists()
+    for member in new:
+        periods = list(MemberPeriod.objects.filter(member=member).values_list("org_id", "valid_from", "valid_to"))
+        assert periods == [(member.org_id, None, None)]
+    moved = world.members["BR1"][2]
+    rows = [["姓名", "公民身份号码", "人员类别", "入党日期", "所在党组织"],
+            [moved.name, moved.id_number, "工人", moved.joined_on, world.br2.code]]
+    start(world, xlsx(rows), actor=world.committee_organizer, org=world.sta)
+    periods = list(MemberPeriod.objects.filter(member=moved).order_by("id").values_list("org_id", "valid_to"))
+    assert periods == [(world.br1.pk, dt.date.today()), (world.br2.pk, None)]
+
+
 def test_changed_row_updates_the_member_and_blank_cells_keep_stored_values(world, ids):
     existing = world.members["BR1"][1]
     rows = [["姓名", "公民身份号码", "人员类别", "入党日期", "联系电话", "现居住地"],

@@ -15,10 +15,11 @@ from django.http import Http404
 from dangjian.accounts import roles
 from dangjian.core import audit
 from dangjian.core.actions import require
-from dangjian.core.bulk import insert_prepared, insert_values
+from dangjian.core.bulk import insert_prepared, insert_rows, insert_values
 from dangjian.members.actions import EDITABLE_FIELDS, org_refusal, validate_member
 from dangjian.members.history import record_periods
-from dangjian.members.models import Member
+from dangjian.members.choices import MemberStatus
+from dangjian.members.models import Member, MemberPeriod
 from dangjian.members.search import id_number_index, name_initials
 from dangjian.orgs.models import Organization
 
@@ -201,7 +202,11 @@ class MemberImport:
                 row = next(r for r, (index, _, _) in new_members if index == first.id_number_index)
                 raise ImportFailed(f"第 {row.row_number} 行的公民身份号码在校验后已被他人录入，请重新导入（已导入的行不会重复）")
             insert_prepared(Member, [values for _, (_, _, values) in new_members])
-            created = list(Member.objects.filter(id_number_index__in=indexes).order_by("pk").values_list("pk", flat=True))
+            placed = list(Member.objects.filter(id_number_index__in=indexes).order_by("pk").values_list("pk", "org_id"))
+            created = [pk for pk, _ in placed]
+            # The new members' history starts with the record (they are new: no period to close).
+            insert_rows(MemberPeriod, [MemberPeriod(member_id=pk, org_id=org_id, status=MemberStatus.NORMAL)
+                                       for pk, org_id in placed])
             targets = {m.pk: m for m in Member.objects.restrict(self.actor, roles.MEMBER_CHANGE)
                        .select_for_update(of=("self",)).filter(
                            pk__in=[r.target_id for r in chunk if r.outcome == ImportRow.Outcome.UPDATE])}
@@ -227,8 +232,7 @@ class MemberImport:
                 Member.objects.bulk_update(
                     changed_members, [*EDITABLE_FIELDS, "org", "name_initials", "id_number_index", "version"],
                     batch_size=500)
-            # The new members' history starts with the record; a member the file places elsewhere moves today.
-            record_periods(Member.objects.filter(pk__in=created).only("pk", "org_id", "status"), None)
+            # A member the file places in another organisation moves today.
             record_periods([m for m in changed_members if "org" in updated[str(m.pk)]], dt.date.today())
             ImportRow.objects.filter(pk__in=[r.pk for r in chunk]).update(applied=True)
             ImportJob.objects.filter(pk=job.pk).update(applied_rows=F("applied_rows") + len(chunk))
