@@ -368,3 +368,16 @@ def test_the_api_takes_a_transfer_through_its_steps_with_the_same_rules_and_scop
     assert done.status_code == 200 and done.json()["state"] == "received"
     client.force_login(world.member_user)
     assert client.get(f"/api/v1/transfers/{pk}/").status_code == 404  # another member's transfer
+
+
+@pytest.mark.django_db
+def test_the_level_of_a_transfer_is_read_at_the_nearest_party_committee_above_each_side(world, monkeypatch):
+    from dangjian.orgs import actions as org_actions
+
+    steps(monkeypatch, [], ["sender_committee"])
+    general = org_actions.do_create_organization(parent=world.sta, data={
+        "code": "GB1", "name": "中共东华街道某总支部委员会", "org_type": "general_branch"}, actor=world.organizer)
+    below = org_actions.do_create_organization(parent=general, data={
+        "code": "GB1B1", "name": "中共东华街道某总支第一支部委员会", "org_type": "branch"}, actor=world.organizer)
+    within = apply(world, to=below)  # BR1 and the branch under the 总支 are both under STA's 党工委
+    assert not within.sender_approval and within.state == Transfer.State.APPROVED

@@ -52,6 +52,14 @@ def _locked_transfer(transfer, actor, perm: str, org_field: str):
 STEP_NAMES = {"sender_committee", "receiver_committee"}
 
 
+def _committee_above(org: Organization):
+    """The nearest 党委 or 党工委 above `org` (a branch under a 总支 belongs to the 党委 above the 总支)."""
+    step = Organization.steplen
+    return (Organization.objects.filter(path__in=[org.path[:i] for i in range(step, len(org.path), step)],
+                                        org_type__in=("committee", "working_committee"))
+            .order_by("-depth").values_list("pk", flat=True).first())
+
+
 def transfer_steps(from_org: Organization, to_org: Organization) -> tuple[bool, bool]:
     """(sending 党委 approves, receiving 党委 agrees) for a transfer between these organisations, by level: both
     under the same 党委, or across 党委 (rulebook "transfer_steps", a local setting)."""
@@ -60,7 +68,7 @@ def transfer_steps(from_org: Organization, to_org: Organization) -> tuple[bool, 
     from dangjian.core import rulebook
 
     configured = rulebook.value("transfer_steps")
-    same = Organization.objects.get_parent(from_org) == Organization.objects.get_parent(to_org)
+    same = _committee_above(from_org) == _committee_above(to_org)
     steps = configured.get("within_committee" if same else "across_committees")
     if not isinstance(steps, list) or set(steps) - STEP_NAMES:
         raise ImproperlyConfigured('规则 transfer_steps 应为 {"within_committee": [...], "across_committees": [...]}，'
