@@ -12,6 +12,7 @@ from django.http import Http404
 
 from dangjian.accounts import roles
 from dangjian.core import audit
+from dangjian.orgs.models import Organization
 
 from . import evaluation, inbox
 from .choices import StepKind, TaskState
@@ -97,7 +98,8 @@ def do_rectify_task(task: RectificationTask, *, note: str, actor, on: dt.date | 
         before = task.state
         task.state, task.rectification_note = TaskState.RECTIFIED, note
         task.save(update_fields=["state", "rectification_note"])
-        parent_id = task.org.get_parent().pk if task.org.depth > 1 else None
+        parent_id = (Organization.objects.filter(path=task.org.path[:-Organization.steplen]).values_list("pk", flat=True)
+                     .first())
         _step(task, StepKind.RECTIFIED, on, actor, note, f"督办任务 #{task.pk} 已报告整改，待核验",
               tell_org_id=parent_id)
         _audit("alerts.rectify", task, actor, before, note)

@@ -130,7 +130,7 @@ def escalate(on: dt.date) -> int:
     count = 0
     for task in overdue:
         holder = task.escalated_to or task.org
-        parent = Organization.objects.filter(pk=holder.get_parent().pk).first() if holder.depth > 1 else None
+        parent = Organization.objects.filter(path=holder.path[:-Organization.steplen]).first() if holder.depth > 1 else None
         if parent is None:
             continue
         task.escalated_to, task.escalations = parent, task.escalations + 1
