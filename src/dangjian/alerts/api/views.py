@@ -125,16 +125,18 @@ class RectificationTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(request=NoteSerializer, responses=TaskSerializer, summary="报告整改情况")
     @action(detail=True, methods=["post"])
     def rectify(self, request, pk=None):
+        task = self.get_object()  # outside the scope: 404 before the body is read
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        task = actions.do_rectify_task(self.get_object(), note=body.validated_data["note"], actor=request.user)
+        task = actions.do_rectify_task(task, note=body.validated_data["note"], actor=request.user)
         return Response(TaskSerializer(task).data)
 
     @extend_schema(request=VerifySerializer, responses=TaskSerializer, summary="上级核验")
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
+        task = self.get_object()
         body = VerifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        task = actions.do_verify_task(self.get_object(), accepted=body.validated_data["accepted"],
+        task = actions.do_verify_task(task, accepted=body.validated_data["accepted"],
                                       note=body.validated_data["note"], actor=request.user)
         return Response(TaskSerializer(task).data)
