@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -92,3 +94,11 @@ def test_a_plain_member_has_no_warning_pages(world, client, findings):
     login(client, world.member_user)
     assert client.get("/alerts/").status_code == 404
     assert client.get(f"/alerts/findings/{findings['BR1'].pk}/").status_code == 404
+
+
+def test_an_escalated_task_appears_among_the_committees_own_tasks(world, client, findings):
+    task = findings["BR1"].task
+    login(client, world.committee_organizer)
+    assert task not in client.get("/alerts/").context["manage"]
+    actions.do_run_evaluation(task.deadline + dt.timedelta(days=1), codes=["dues_arrears"])
+    assert task in client.get("/alerts/").context["manage"]

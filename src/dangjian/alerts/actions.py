@@ -44,7 +44,7 @@ def _locked_task(task_id: int, user, perm: str) -> RectificationTask:
     """Fetch-and-authorise under a row lock; a task outside the user's scope for `perm` does not exist (404)."""
     if not user.has_perm_anywhere(perm):
         raise Http404
-    task = RectificationTask.objects.restrict(user, perm).select_for_update().filter(pk=task_id).first()
+    task = RectificationTask.objects.restrict(user, perm).select_for_update(of=("self",)).filter(pk=task_id).first()
     if task is None:
         raise Http404
     return task

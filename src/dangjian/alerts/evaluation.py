@@ -106,7 +106,7 @@ def open_tasks(on: dt.date, codes) -> tuple[int, int]:
     TaskStep.objects.bulk_create([TaskStep(task=t, kind=StepKind.OPENED, on=on, note=f[3][:500])
                                   for t, f in zip(tasks, fresh)], batch_size=CHUNK)
     events = [(t, t.org_id, f"新的督办任务（{Level(t.level).label}）", f[3]) for t, f in zip(tasks, fresh)]
-    reopened = list(RectificationTask.objects.select_for_update().filter(
+    reopened = list(RectificationTask.objects.select_for_update(of=("self",)).filter(
         state=TaskState.CLOSED, finding__in=active).select_related("finding"))
     for task in reopened:
         task.state, task.reopened, task.closed_on = TaskState.OPEN, task.reopened + 1, None
@@ -124,7 +124,7 @@ def escalate(on: dt.date) -> int:
     now), with a new deadline; a task already at the root stays where it is."""
     from dangjian.orgs.models import Organization
 
-    overdue = list(RectificationTask.objects.select_for_update().filter(
+    overdue = list(RectificationTask.objects.select_for_update(of=("self",)).filter(
         state__in=[TaskState.OPEN, TaskState.ACKNOWLEDGED], deadline__lt=on).select_related("org", "escalated_to"))
     events = []
     count = 0

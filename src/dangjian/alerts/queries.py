@@ -89,9 +89,15 @@ def board(org, user) -> Board:
 
 
 def my_tasks(user):
-    """Open tasks of the organisations the user manages, and rectified tasks below the user awaiting verification."""
+    """Open tasks of the organisations the user holds (or escalated to them), and rectified tasks below the user
+    awaiting verification."""
+    from django.db.models import Q
+
+    # Mine: tasks of the organisations I hold a role in, and tasks escalated to them (not the whole subtree's).
+    held = [a.org_id for a in user.assignments_for(roles.ALERTS_MANAGE) if a.org_id]
     manage = (RectificationTask.objects.restrict(user, roles.ALERTS_MANAGE).filter(state__in=OPEN_STATES)
-              if user.has_perm_anywhere(roles.ALERTS_MANAGE) else RectificationTask.objects.none())
+              .filter(Q(org_id__in=held) | Q(escalated_to_id__in=held))
+              if held else RectificationTask.objects.none())
     verify = (RectificationTask.objects.restrict(user, roles.ALERTS_VERIFY).filter(state=TaskState.RECTIFIED)
               if user.has_perm_anywhere(roles.ALERTS_VERIFY) else RectificationTask.objects.none())
     return manage, verify
