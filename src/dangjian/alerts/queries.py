@@ -136,3 +136,36 @@ def _red():
     from django.db.models import Q
 
     return Q(level=Level.RED)
+
+
+@dataclass
+class RuleMetrics:
+    code: str
+    name: str
+    open: int = 0
+    closed: int = 0
+    reopened: int = 0  # times a closed task had to be reopened (the problem came back)
+    days_to_close: list = field(default_factory=list)
+
+    @property
+    def median_days(self):
+        import statistics
+
+        return statistics.median(self.days_to_close) if self.days_to_close else None
+
+
+def task_metrics(org, user) -> list[RuleMetrics]:
+    """Per rule over the organisation's subtree: open and closed tasks, median days from opening to closing,
+    recurrences. One query."""
+    out: dict[str, RuleMetrics] = {}
+    rows = (RectificationTask.objects.restrict(user, roles.ALERTS_VIEW).filter(org__path__startswith=org.path)
+            .values_list("finding__rule", "state", "opened_on", "closed_on", "reopened"))
+    for rule, state, opened_on, closed_on, reopened in rows.iterator(chunk_size=5000):
+        m = out.setdefault(rule, RuleMetrics(rule, REGISTRY[rule].name if rule in REGISTRY else rule))
+        m.reopened += reopened
+        if state == TaskState.CLOSED:
+            m.closed += 1
+            m.days_to_close.append((closed_on - opened_on).days)
+        else:
+            m.open += 1
+    return sorted(out.values(), key=lambda m: (-m.open, m.name))

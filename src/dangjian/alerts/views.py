@@ -93,7 +93,7 @@ class BoardView(ScopedViewMixin, TemplateView):
             rule, findings = "", findings.filter(org=org)
         parent = (self.scoped().filter(path=org.path[:-Organization.steplen]).first() if org.depth > 1 else None)
         return super().get_context_data(
-            org=org, board=board, parent=parent, rule=rule, rule_name=REGISTRY[rule].name if rule else "",
+            org=org, board=board, parent=parent, metrics=queries.task_metrics(org, self.request.user), rule=rule, rule_name=REGISTRY[rule].name if rule else "",
             page=paginate(self.request, findings.select_related("org", "member").order_by("-level", "org__path", "id")),
             own_rows=sorted(((REGISTRY[c].name if c in REGISTRY else c, c, lv) for c, lv in board.own.items()),
                             key=lambda r: (r[2] != Level.RED, r[0])), **kwargs)
