@@ -159,3 +159,20 @@ def test_notices_go_through_the_configured_adapter(world, settings, tmp_path, dj
         task = arrears_task(world)
     lines = [json.loads(line) for line in open(settings.ALERTS_NOTIFY_FILE, encoding="utf-8")]
     assert {(n["username"], n["task_id"]) for n in lines} == {("secretary", task.pk), ("officer", task.pk)}
+
+
+def test_the_background_job_runs_the_same_evaluation(world):
+    from dangjian.alerts.jobs import evaluate_warnings
+
+    unpaid_months(world, world.members["BR1"][1], 3)
+    result = evaluate_warnings.call(ON.isoformat())
+    assert result["tasks_opened"] == RectificationTask.objects.count() > 0
+    assert evaluate_warnings.call(ON.isoformat())["opened"] == 0
+
+
+def test_the_inbox_is_read_by_its_owner_only(world, client):
+    arrears_task(world)
+    client.force_login(world.secretary)
+    client.post("/alerts/inbox/read/")
+    assert not InboxMessage.objects.filter(user=world.secretary, read_at__isnull=True).exists()
+    assert InboxMessage.objects.filter(user=world.officer, read_at__isnull=True).exists()
