@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-
 from dangjian.accounts.scope import restrict
 
 from .choices import Level, StepKind, TaskState
@@ -170,6 +169,3 @@ class InboxMessage(models.Model):
         verbose_name_plural = "站内消息"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
-
-
-

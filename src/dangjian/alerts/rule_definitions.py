@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from dangjian.core import rulebook
 
 from .choices import Level, Subject
@@ -172,6 +170,3 @@ def _mobile_review(rule, on, shared):
                   {"member_id": record.member_id, "mobile_record_id": record.pk,
                    "certificate_number": record.certificate_number, "review_due_on": record.review_due_on.isoformat()},
                   record.member_id)
-
-
-
