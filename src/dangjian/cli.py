@@ -7,6 +7,7 @@
   dangjian import orgs FILE [--org CODE] --user NAME | resume JOB | template members|orgs OUT
   dangjian migrate | seed [--members N] | createadmin --role R --username U
   dangjian audit verify      verify the audit chain (exit 1 and the first bad record when broken)
+  dangjian alerts evaluate [--on DATE] [--rule CODE]   run the warning rules (idempotent; nightly from cron)
   dangjian check             system checks (with --deploy in production)
   dangjian rotate-data-key   re-encrypt every sensitive field with a new SM4 key
 Any other Django management command passes through (e.g. `dangjian shell`).

@@ -292,6 +292,12 @@ GOV_SCOPE = {"secretary": BR1_SUBTREE, "officer": BR1_SUBTREE, "secretary2": {"B
 GOV_APPROVE = {"committee_organizer": STA_SUBTREE - {"STA"}, "organizer": DIST_SUBTREE - {"DIST"}}
 for _role, _codes in GOV_SCOPE.items():
     ORG_ORACLE[_role].update({"committee.view": _codes, "committee.manage": _codes})
+# Early warnings (亮灯预警) and rectification (督办): seen and worked on like the governance records; verification
+# reaches only the organisations strictly below the verifier's own.
+for _role, _codes in GOV_SCOPE.items():
+    ORG_ORACLE[_role]["alerts.view"] = _codes
+ALERTS_ORACLE = {role: {"alerts.view": codes, "alerts.manage": codes, "alerts.verify": GOV_APPROVE.get(role, set())}
+                 for role, codes in GOV_SCOPE.items()}
 GOV_ORACLE = {role: {"committee.view": codes, "committee.manage": codes, "committee.approve": GOV_APPROVE.get(role, set())}
               for role, codes in GOV_SCOPE.items()}
 
@@ -353,7 +359,8 @@ def detail_routes():
         if "(?P<format>" in template or "\\." in template:
             continue
         model = getattr(cls, "scoped_model", None)
-        assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models(), *governance_models()), \
+        assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models(), *governance_models(),
+                         *alerts_models()), \
             f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
@@ -399,6 +406,8 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
     oracle.update(lifecycle_oracles())
     targets.update(governance_targets(world))
     oracle.update({model: GOV_ORACLE for model in governance_models()})
+    targets.update(alerts_targets(world))
+    oracle.update({model: ALERTS_ORACLE for model in alerts_models()})
     mismatches, cells = [], 0
     for template, method, model, perm in detail_routes():
         allowed_keys = oracle[model].get(role, {}).get(perm, set())
@@ -506,3 +515,29 @@ def lifecycle_oracles():
                             if role in COMMITTEE_ROLES else {})} for role in staff}
     mobile = {role: {"member.change": scope[role]} for role in staff}
     return {Absence: absences, StatusChangeProposal: proposals, DisciplinaryAction: discipline, MobileRecord: mobile}
+
+
+# -- early warnings: one finding (with its task) per branch -------------------------------------------------------
+
+def alerts_models():
+    from dangjian.alerts.models import Finding, RectificationTask
+
+    return (Finding, RectificationTask)
+
+
+def alerts_targets(world):
+    """A yellow finding with an open task per branch (written directly: the matrix is about reading)."""
+    import datetime as dt
+
+    from dangjian.alerts.models import Finding, RectificationTask
+
+    day = dt.date(2026, 6, 15)
+    out = {model: {} for model in alerts_models()}
+    for code in ("BR1", "BR2", "BR3"):
+        org = getattr(world, code.lower())
+        finding = Finding.objects.create(key=f"matrix:{code}", rule="term_due", org=org, level="yellow",
+                                         message="任期将届满", evidence={}, first_seen=day, last_seen=day)
+        out[Finding][code] = finding
+        out[RectificationTask][code] = RectificationTask.objects.create(finding=finding, org=org, level="yellow",
+                                                                         opened_on=day, deadline=day)
+    return out

@@ -53,6 +53,11 @@ DISCIPLINE_REVEAL = "discipline.reveal"  # the full reason of a sanction (audite
 COMMITTEE_VIEW = "committee.view"
 COMMITTEE_MANAGE = "committee.manage"  # terms, holders, elections, group members, units of a joint branch
 COMMITTEE_APPROVE = "committee.approve"  # approval of a secretary or deputy, appointment by the higher organisation
+# Early warnings (亮灯预警) and rectification (督办): the branch sees its findings and rectifies; the organisation
+# above verifies the rectification of the organisations below it.
+ALERTS_VIEW = "alerts.view"
+ALERTS_MANAGE = "alerts.manage"  # acknowledge a task, report the rectification with its evidence
+ALERTS_VERIFY = "alerts.verify"  # the higher organisation verifies (or sends back) a rectification below it
 
 
 @dataclass(frozen=True)
@@ -64,10 +69,11 @@ class Role:
 
 
 _BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE,
-                          DUES_VIEW, DUES_MANAGE, DISCIPLINE_VIEW, COMMITTEE_VIEW, COMMITTEE_MANAGE})
+                          DUES_VIEW, DUES_MANAGE, DISCIPLINE_VIEW, COMMITTEE_VIEW, COMMITTEE_MANAGE,
+                          ALERTS_VIEW, ALERTS_MANAGE})
 # The higher committee: restructures the tree and decides what the regulations leave to it.
 _COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE, TRANSFER_APPROVE, STATUS_APPROVE,
-                                  DISCIPLINE_MANAGE, DISCIPLINE_REVEAL, COMMITTEE_APPROVE}
+                                  DISCIPLINE_MANAGE, DISCIPLINE_REVEAL, COMMITTEE_APPROVE, ALERTS_VERIFY}
 
 ROLES: dict[str, Role] = {
     RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW, DUES_VIEW})),

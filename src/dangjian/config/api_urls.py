@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from dangjian.accounts.api.views import TokenView
+from dangjian.alerts.api.views import FindingViewSet, RectificationTaskViewSet
 from dangjian.dues.api.views import DuesCalculateView
 from dangjian.exchange.api.views import ImportJobViewSet
 from dangjian.members.api.transfers import IncomingLetterViewSet, TransferLetterViewSet, TransferViewSet
@@ -25,6 +26,9 @@ router.register("elections", gov_api.ElectionViewSet, basename="election")
 router.register("group-memberships", gov_api.GroupMembershipViewSet, basename="group-membership")
 router.register("joint-branch-units", gov_api.JointBranchUnitViewSet, basename="joint-branch-unit")
 router.register("setup-findings", gov_api.SetupFindingViewSet, basename="setup-finding")
+# Early warnings (亮灯预警) and rectification (督办)
+router.register("findings", FindingViewSet, basename="finding")
+router.register("rectification-tasks", RectificationTaskViewSet, basename="rectification-task")
 
 
 class SchemaView(SpectacularAPIView):

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.exchange",
     "dangjian.dues",
+    "dangjian.alerts",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Early warnings: outgoing channels for task events besides the in-app inbox (dotted paths of alerts.notify adapters).
+ALERTS_NOTIFIERS = [p for p in os.environ.get("DANGJIAN_ALERTS_NOTIFIERS", "dangjian.alerts.notify.ConsoleAdapter")
+                    .split(",") if p.strip()]
+ALERTS_NOTIFY_FILE = os.environ.get("DANGJIAN_ALERTS_NOTIFY_FILE", "")
 
 # Spreadsheet import: hostile or oversized files are refused before a cell is read.
 IMPORT_MAX_ROWS = _int_env("DANGJIAN_IMPORT_MAX_ROWS", 200_000)

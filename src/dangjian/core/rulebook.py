@@ -106,7 +106,16 @@ LIFECYCLE = {
     "mobile_contact_interval_months": 6,
     # 纪律处分条例: the impact period (影响期) of 警告 1 year, 严重警告 18 months, 撤销党内职务 2 years, during which a
     # member "should not" introduce applicants (细则2026 第十四条) [V-2nd].
+    "rectification_days": "本地规定（督办整改时限）",
+    "probation_overdue_red_months": "《中国共产党发展党员工作细则》（预备期满，党支部应当及时讨论其能否转为正式党员）",
     "sanction_impact_months": {"warning": 12, "serious_warning": 18, "removal_from_post": 24},
+}
+# Early warnings (亮灯预警) and rectification (督办): how long a task may stay open, and when a late conversion turns red.
+ALERTS = {
+    # Days to rectify, by the level of the finding [LOCAL]; an overdue task escalates to the organisation above.
+    "rectification_days": {"yellow": 30, "red": 15},
+    # A probation ended without the branch deciding on conversion: yellow at once, red after this many months [LOCAL].
+    "probation_overdue_red_months": 3,
 }
 VERSIONS: list[RuleVersion] = [
     RuleVersion(
@@ -125,6 +134,7 @@ VERSIONS: list[RuleVersion] = [
             **TRANSFERS,
             **GOVERNANCE,
             **LIFECYCLE,
+            **ALERTS,
         },
     ),
     RuleVersion(
@@ -140,6 +150,7 @@ VERSIONS: list[RuleVersion] = [
             **TRANSFERS,
             **GOVERNANCE,
             **LIFECYCLE,
+            **ALERTS,
         },
     ),
 ]
@@ -185,6 +196,8 @@ CITATIONS = {
     "probation_within_party_max_years": "《中国共产党章程》第四十条、《中国共产党基层组织选举工作条例》第五条",
     "mobile_certificate_review_months": "《流动党员活动证》使用管理的有关规定（每年年审一次）",
     "mobile_contact_interval_months": "《中国共产党党员教育管理工作条例》第三十二条、第三十四条",
+    "rectification_days": "本地规定（督办整改时限）",
+    "probation_overdue_red_months": "《中国共产党发展党员工作细则》（预备期满，党支部应当及时讨论其能否转为正式党员）",
     "sanction_impact_months": "《中国共产党纪律处分条例》关于处分影响期的规定、《中国共产党发展党员工作细则》第十四条",
 }
 

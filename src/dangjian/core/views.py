@@ -152,6 +152,8 @@ AUDIT_ACTION_LABELS = {
     "election.approve": "上级批准书记、副书记", "election.file": "选举结果报备",
     "group.add": "编入党小组", "group.end": "调出党小组",
     "joint_unit.add": "联合党支部增加覆盖单位", "joint_unit.remove": "联合党支部移出覆盖单位",
+    "alerts.evaluate": "运行预警评估", "alerts.acknowledge": "签收督办任务", "alerts.rectify": "报告整改情况",
+    "alerts.verify": "核验整改并销号", "alerts.send_back": "退回整改",
 }
 
 
@@ -250,6 +252,10 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
             from dangjian.orgs.governance_queries import attention_items as term_items
 
             items = term_items(user) + items
+        if user.has_perm_anywhere(roles.ALERTS_VIEW):
+            from dangjian.alerts.queries import attention_items as alert_items
+
+            items = alert_items(user) + items
         member_only = user.role_names() == {"member"}
         return super().get_context_data(items=items, is_member_only=member_only,
                                         my_arrears=my_arrears(user) if member_only else None, **kwargs)

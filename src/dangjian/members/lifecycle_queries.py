@@ -44,22 +44,26 @@ ABSENCE_GROUNDS = {
 def due_for_proposal(user, today: dt.date | None = None) -> list[DueProposal]:
     """Lost contact ≥ 6 months, abroad for study > 5 years or settled abroad → 停止党籍; 停止党籍 ≥ 2 years and still
     away → 除名 (自行脱党). Members with a proposal under way are left out."""
+    return proposals_due(Member.objects.restrict(user, roles.MEMBER_CHANGE), today or dt.date.today(), limit=1000)
+
+
+def proposals_due(members, today: dt.date, limit: int | None = None) -> list[DueProposal]:
+    """`due_for_proposal` over a member queryset the caller chose (the warning engine passes every member);
+    `limit` caps each of the two lists (a page shows the first ones)."""
     from .actions.status import proposal_due_on
 
-    today = today or dt.date.today()
     Kind, Ground = StatusChangeProposal.Kind, StatusChangeProposal.Ground
-    members = Member.objects.restrict(user, roles.MEMBER_CHANGE).exclude(
-        status_proposals__state__in=StatusChangeProposal.OPEN)
+    members = members.exclude(status_proposals__state__in=StatusChangeProposal.OPEN)
     rows: list[DueProposal] = []
     absences = (Absence.objects.filter(ended_on__isnull=True, member__in=members.filter(status=MemberStatus.NORMAL))
-                .select_related("member", "member__org").order_by("since")[:1000])
+                .select_related("member", "member__org").order_by("since")[:limit])
     for absence in absences:
         ground = ABSENCE_GROUNDS[absence.kind]
         due = proposal_due_on(absence.member, Kind.SUSPEND, ground)
         if due and due <= today and all(r.member.pk != absence.member_id for r in rows):
             rows.append(DueProposal(absence.member, Kind.SUSPEND, ground, absence.since, due))
     suspended = (members.filter(status=MemberStatus.SUSPENDED, absences__ended_on__isnull=True)
-                 .select_related("org").distinct().order_by("status_changed_on")[:1000])
+                 .select_related("org").distinct().order_by("status_changed_on")[:limit])
     for member in suspended:
         due = proposal_due_on(member, Kind.REMOVE, Ground.SELF_WITHDRAWAL)
         if due and due <= today:

@@ -1,0 +1,145 @@
+"""Running the warning rules: findings are upserted by their key (the same problem is never found twice), findings
+that no longer hold are resolved, yellow and red findings open rectification tasks (督办), a finding that comes back
+after its task was closed reopens the task, and a task past its deadline escalates to the organisation above.
+Called by `actions.do_run_evaluation` inside its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+from django.db.models import F
+
+from dangjian.core import rulebook
+
+from . import inbox
+from .choices import LEVEL_RANK, Level, StepKind, TaskState
+from .models import Evaluation, Finding, RectificationTask, TaskStep
+from .rules import REGISTRY, Hit
+
+CHUNK = 2000
+
+
+def finding_key(code: str, hit: Hit) -> str:
+    return f"{code}:{hit.org_id}:{hit.member_id or '-'}:{hit.detail_key}"
+
+
+def deadline_for(level: str, on: dt.date) -> dt.date:
+    return on + dt.timedelta(days=rulebook.value("rectification_days", on)[level])
+
+
+@dataclass
+class Outcome:
+    evaluation: Evaluation
+    keys_by_rule: dict = field(default_factory=dict)
+
+
+def _chunks(items, size=CHUNK):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def collect(on: dt.date, codes) -> dict[str, tuple[str, Hit]]:
+    """Every hit of the rules, keyed; of two hits with one key the higher level stands."""
+    shared: dict = {}
+    found: dict[str, tuple[str, Hit]] = {}
+    for code in codes:
+        for hit in REGISTRY[code].evaluate(on, shared):
+            key = finding_key(code, hit)
+            if key not in found or LEVEL_RANK[hit.level] > LEVEL_RANK[found[key][1].level]:
+                found[key] = (code, hit)
+    return found
+
+
+def run(on: dt.date, codes=None) -> Evaluation:
+    started = time.perf_counter()
+    codes = list(codes or REGISTRY)
+    evaluation = Evaluation.objects.create(on=on, rules=codes)
+    hits = collect(on, codes)
+    existing = {row[1]: row for row in Finding.objects.filter(rule__in=codes).values_list(
+        "pk", "key", "level", "resolved_on", "message", "evidence")}
+    new, changed, same, recurred = [], [], [], []
+    for key, (code, hit) in hits.items():
+        row = existing.get(key)
+        if row is None:
+            new.append(Finding(key=key, rule=code, org_id=hit.org_id, member_id=hit.member_id, level=hit.level,
+                               message=hit.message[:500], citation=REGISTRY[code].citation[:300], evidence=hit.evidence,
+                               first_seen=on, last_seen=on))
+            continue
+        pk, _, level, resolved_on, message, evidence = row
+        if resolved_on is not None:
+            recurred.append(pk)
+        if (level, message, evidence) != (hit.level, hit.message[:500], hit.evidence) or resolved_on is not None:
+            changed.append(Finding(pk=pk, level=hit.level, message=hit.message[:500], evidence=hit.evidence,
+                                   last_seen=on, resolved_on=None))
+        else:
+            same.append(pk)
+    Finding.objects.bulk_create(new, batch_size=CHUNK)
+    Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on"], batch_size=CHUNK)
+    for part in _chunks(recurred):
+        Finding.objects.filter(pk__in=part).update(recurrences=F("recurrences") + 1)
+    for part in _chunks(same):
+        Finding.objects.filter(pk__in=part).update(last_seen=on)
+    gone = [row[0] for key, row in existing.items() if key not in hits and row[3] is None]
+    for part in _chunks(gone):
+        Finding.objects.filter(pk__in=part).update(resolved_on=on)
+    evaluation.opened, evaluation.still_open, evaluation.resolved = len(new), len(changed) + len(same), len(gone)
+    evaluation.tasks_opened, evaluation.tasks_reopened = open_tasks(on, codes)
+    evaluation.tasks_escalated = escalate(on)
+    evaluation.seconds = time.perf_counter() - started
+    from django.utils import timezone
+
+    evaluation.finished_at = timezone.now()
+    evaluation.save()
+    return evaluation
+
+
+def open_tasks(on: dt.date, codes) -> tuple[int, int]:
+    """A task for every active yellow or red finding without one; a closed task whose finding holds again reopens."""
+    active = Finding.objects.filter(rule__in=codes, resolved_on__isnull=True, level__in=[Level.YELLOW, Level.RED])
+    fresh = list(active.filter(task__isnull=True).values_list("pk", "org_id", "level", "message"))
+    tasks = RectificationTask.objects.bulk_create(
+        [RectificationTask(finding_id=pk, org_id=org_id, level=level, opened_on=on, deadline=deadline_for(level, on))
+         for pk, org_id, level, _ in fresh], batch_size=CHUNK)
+    TaskStep.objects.bulk_create([TaskStep(task=t, kind=StepKind.OPENED, on=on, note=f[3][:500])
+                                  for t, f in zip(tasks, fresh)], batch_size=CHUNK)
+    events = [(t, t.org_id, f"新的督办任务（{Level(t.level).label}）", f[3]) for t, f in zip(tasks, fresh)]
+    reopened = list(RectificationTask.objects.select_for_update(of=("self",)).filter(
+        state=TaskState.CLOSED, finding__in=active).select_related("finding"))
+    for task in reopened:
+        task.state, task.reopened, task.closed_on = TaskState.OPEN, task.reopened + 1, None
+        task.level, task.opened_on = task.finding.level, on
+        task.deadline, task.escalated_to = deadline_for(task.level, on), None
+        task.save(update_fields=["state", "reopened", "closed_on", "level", "opened_on", "deadline", "escalated_to"])
+        TaskStep.objects.create(task=task, kind=StepKind.REOPENED, on=on, note=task.finding.message)
+        events.append((task, task.org_id, "问题复现，重新督办", task.finding.message))
+    inbox.post(events)
+    return len(tasks), len(reopened)
+
+
+def escalate(on: dt.date) -> int:
+    """A task not rectified by its deadline goes one level up (to the parent of the organisation that holds it
+    now), with a new deadline; a task already at the root stays where it is."""
+    from dangjian.orgs.models import Organization
+
+    overdue = list(RectificationTask.objects.select_for_update(of=("self",)).filter(
+        state__in=[TaskState.OPEN, TaskState.ACKNOWLEDGED], deadline__lt=on).select_related("org", "escalated_to"))
+    events = []
+    count = 0
+    for task in overdue:
+        holder = task.escalated_to or task.org
+        parent = Organization.objects.filter(path=holder.path[:-Organization.steplen]).first() if holder.depth > 1 else None
+        if parent is None:
+            continue
+        task.escalated_to, task.escalations = parent, task.escalations + 1
+        task.deadline = deadline_for(task.level, on)
+        task.save(update_fields=["escalated_to", "escalations", "deadline"])
+        TaskStep.objects.create(task=task, kind=StepKind.ESCALATED, on=on,
+                                note=f"逾期未整改，提级由{parent}督办，新的整改时限 {task.deadline}")
+        events.append((task, parent.pk, "督办任务逾期，提级督办", f"{task.org} 的督办任务 #{task.pk} 逾期未整改"))
+        events.append((task, task.org_id, "督办任务逾期，已提级督办", f"新的整改时限 {task.deadline}"))
+        count += 1
+    inbox.post(events)
+    return count

@@ -1,0 +1,41 @@
+"""Who hears of a task event, and the inbox rows that tell them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+
+from dangjian.accounts import roles
+from dangjian.accounts.models import RoleAssignment
+
+from . import notify
+from .models import InboxMessage
+
+
+def holders(org_ids, perm: str = roles.ALERTS_MANAGE) -> dict[int, set[int]]:
+    """Accounts holding `perm` in each organisation itself (its secretary, 组织委员 …): org id → user ids."""
+    roles_with = [name for name, role in roles.ROLES.items() if perm in role.permissions]
+    out = defaultdict(set)
+    for org_id, user_id in (RoleAssignment.objects.filter(org_id__in=list(org_ids), role__in=roles_with,
+                                                          revoked_at__isnull=True, user__is_active=True)
+                            .values_list("org_id", "user_id")):
+        out[org_id].add(user_id)
+    return out
+
+
+def post(events: list[tuple]) -> int:
+    """`events`: (task, org id to tell, title, body). One inbox row per holder; adapters after commit."""
+    if not events:
+        return 0
+    who = holders({org_id for _, org_id, _, _ in events})
+    rows = [InboxMessage(user_id=user_id, task_id=task.pk, title=title[:200], body=body[:1000])
+            for task, org_id, title, body in events for user_id in sorted(who.get(org_id, ()))]
+    InboxMessage.objects.bulk_create(rows, batch_size=2000)
+    if rows and notify.adapters():
+        from django.contrib.auth import get_user_model
+
+        names = dict(get_user_model().objects.filter(pk__in={r.user_id for r in rows}).values_list("pk", "username"))
+        notices = [notify.Notice(r.user_id, names.get(r.user_id, ""), r.title, r.body, r.task_id) for r in rows]
+        transaction.on_commit(lambda: notify.deliver(notices))
+    return len(rows)

@@ -1,0 +1,66 @@
+"""Notifications: every task event lands in the in-app inbox (站内消息) of the accounts that hold the organisation;
+email and SMS go through adapters chosen by the setting ALERTS_NOTIFIERS (dotted paths). Development and tests use
+the console (logging) and file adapters; a deployment plugs in its own gateway with the same `send`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+log = logging.getLogger("dangjian.alerts.notify")
+
+
+@dataclass(frozen=True)
+class Notice:
+    user_id: int
+    username: str
+    title: str
+    body: str
+    task_id: int | None
+
+
+class Adapter:
+    """An outgoing channel (email, SMS …). `send` must not raise for one bad address; it reports and moves on."""
+
+    channel = ""
+
+    def send(self, notices: list[Notice]) -> None:
+        raise NotImplementedError
+
+
+class ConsoleAdapter(Adapter):
+    channel = "console"
+
+    def send(self, notices):
+        for n in notices:
+            log.info("通知 %s：%s %s", n.username, n.title, n.body)
+
+
+class FileAdapter(Adapter):
+    """Appends one JSON line per notice to ALERTS_NOTIFY_FILE."""
+
+    channel = "file"
+
+    def send(self, notices):
+        path = getattr(settings, "ALERTS_NOTIFY_FILE", "")
+        if not path or not notices:
+            return
+        with open(path, "a", encoding="utf-8") as fh:
+            for n in notices:
+                fh.write(json.dumps(n.__dict__, ensure_ascii=False) + "\n")
+
+
+def adapters() -> list[Adapter]:
+    return [import_string(path)() for path in getattr(settings, "ALERTS_NOTIFIERS", [])]
+
+
+def deliver(notices: list[Notice]) -> None:
+    for adapter in adapters():
+        try:
+            adapter.send(notices)
+        except Exception:  # a gateway failure never undoes the task step; the inbox already has the message
+            log.exception("通知发送失败（%s）", adapter.channel)

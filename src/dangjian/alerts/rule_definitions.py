@@ -1,0 +1,172 @@
+"""The shipped warning rules. Each reads the query function of the app that owns the data."""
+
+from __future__ import annotations
+
+from dangjian.core import rulebook
+
+from .choices import Level, Subject
+from .rules import Hit, register
+
+# -- terms (换届) -----------------------------------------------------------------------------------------------
+
+
+@register("term_due", "任期届满未换届或即将届满", "term_reminder_months", Subject.ORG,
+          parameters=("term_reminder_months", "term_max_shift_years"),
+          description="任期已届满仍未换届为红灯；距届满不足提醒期（默认 6 个月）为黄灯")
+def _terms(rule, on, shared):
+    from dangjian.orgs.governance_queries import OVERDUE, terms_needing_election
+    from dangjian.orgs.models import Term
+
+    for term in terms_needing_election(Term.objects.all(), on):
+        evidence = {"term_id": term.pk, "number": term.number, "ends_on": term.ends_on.isoformat(),
+                    "days_left": term.days_left}
+        if term.stage == OVERDUE:
+            yield Hit(term.org_id, Level.RED, f"第 {term.number} 届任期已于 {term.ends_on} 届满，已逾期 "
+                      f"{term.overdue_days} 天未换届，延期换届须报上级党组织批准", evidence)
+        else:
+            yield Hit(term.org_id, Level.YELLOW, f"第 {term.number} 届任期将于 {term.ends_on} 届满（还有 "
+                      f"{term.days_left} 天），请做好换届准备，按时提出换届请示", evidence)
+
+
+# -- organisation setup (组织设置): one rule per setup check, all computed by one call ---------------------------------
+
+def _setup(on, shared):
+    if "setup" not in shared:
+        from dangjian.orgs.models import Organization
+        from dangjian.orgs.setup_checks import setup_findings
+
+        shared["setup"] = setup_findings(Organization.objects.all(), on=on)
+    return shared["setup"]
+
+
+def _setup_rule(code):
+    def evaluate(rule, on, shared):
+        for f in _setup(on, shared):
+            if f.code == code:
+                yield Hit(f.org.pk, f.level, f.message, {"value": f.value, "limit": f.limit,
+                                                         "member_ids": list(f.members)})
+    return evaluate
+
+
+def _register_setup_rules():
+    from dangjian.orgs.setup_checks import RULE_LABELS, Rule
+
+    keys = {Rule.BRANCH_FEW_FULL_MEMBERS: "branch_min_full_members", Rule.BRANCH_TOO_LARGE: "branch_max_members",
+            Rule.COMMITTEE_REQUIRED: "committee_required_full_members", Rule.COMMITTEE_SIZE: "committee_size",
+            Rule.JOINT_BRANCH_TOO_MANY_UNITS: "joint_branch_max_units", Rule.NO_SECRETARY: "secretary_required",
+            Rule.EMPTY_GROUP: "group_members", Rule.PROBATIONARY_AS_FULL: "probation_years"}
+    for code, label in RULE_LABELS.items():
+        key = keys[code]
+        params = (key,) if key in rulebook.VERSIONS[-1].values else ()
+        register(f"setup.{code}", f"组织设置：{label}", key, Subject.ORG, parameters=params)(_setup_rule(code))
+
+
+_register_setup_rules()
+
+
+# -- dues arrears (欠缴党费) -------------------------------------------------------------------------------------
+
+
+@register("dues_arrears", "连续未交纳党费", "dues_arrears_lapse_months", Subject.MEMBER,
+          parameters=("dues_arrears_notice_months", "dues_arrears_lapse_months"),
+          description="连续欠缴达到提醒月数为黄灯，达到 6 个月为红灯（党章第九条：自行脱党）")
+def _arrears(rule, on, shared):
+    from dangjian.dues.models import DuesBill
+    from dangjian.dues.queries import arrears_by_member
+    from dangjian.members.choices import MemberStatus
+    from dangjian.members.models import Member
+
+    notice = rulebook.value("dues_arrears_notice_months", on)
+    lapse = rulebook.value("dues_arrears_lapse_months", on)
+    arrears = {m: a for m, a in arrears_by_member(DuesBill.objects.all(), on).items() if a.consecutive >= notice}
+    orgs = dict(Member.objects.filter(pk__in=list(arrears), status=MemberStatus.NORMAL).values_list("pk", "org_id"))
+    for member_id, a in arrears.items():
+        if member_id not in orgs:
+            continue
+        months = [m.isoformat()[:7] for m in a.months[-a.consecutive:]]
+        evidence = {"member_id": member_id, "consecutive": a.consecutive, "months": months}
+        if a.consecutive >= lapse:
+            yield Hit(orgs[member_id], Level.RED, f"连续 {a.consecutive} 个月未交纳党费（{months[0]} 起），无正当理由"
+                      f"连续 {lapse} 个月不交纳党费的按自行脱党处理，请支部立即谈话了解情况", evidence, member_id)
+        else:
+            yield Hit(orgs[member_id], Level.YELLOW, f"连续 {a.consecutive} 个月未交纳党费（{months[0]} 起），"
+                      "请提醒按时交纳，了解是否有困难", evidence, member_id)
+
+
+# -- probation (预备期) ----------------------------------------------------------------------------------------
+
+
+@register("probation_overdue", "预备期满未讨论转正", "probation_years", Subject.MEMBER,
+          parameters=("probation_years", "probation_overdue_red_months"),
+          description="预备期满仍为预备党员为黄灯，超过规定月数仍未讨论为红灯")
+def _probation(rule, on, shared):
+    from dangjian.members.choices import Category, MemberStatus
+    from dangjian.members.models import Member
+    from dangjian.members.periods import add_months
+    from dangjian.members.rules import add_years
+
+    years = rulebook.value("probation_years", on)
+    red_months = rulebook.value("probation_overdue_red_months", on)
+    # Probation ends on the anniversary: a member admitted on `ended_before` or earlier has finished it by `on`.
+    ended_before = add_years(on, -years)
+    rows = (Member.objects.filter(category=Category.PROBATIONARY, status=MemberStatus.NORMAL,
+                                  joined_on__lt=ended_before).values_list("pk", "org_id", "name", "joined_on"))
+    for member_id, org_id, name, joined_on in rows.order_by("pk").iterator(chunk_size=2000):
+        ended = add_years(joined_on, years)
+        red = add_months(ended, red_months) < on
+        evidence = {"member_id": member_id, "joined_on": joined_on.isoformat(), "probation_ended_on": ended.isoformat()}
+        yield Hit(org_id, Level.RED if red else Level.YELLOW,
+                  f"{name} 于 {joined_on} 入党，预备期已于 {ended} 期满，仍未讨论转正；预备期满，党支部应当及时讨论其"
+                  "能否转为正式党员", evidence, member_id)
+
+
+# -- lost contact (失联) and status proposals due (停止党籍 / 除名) ----------------------------------------------------
+
+
+@register("lost_contact", "党员失联或应提出党籍处置", "lost_contact_suspend_months", Subject.MEMBER,
+          parameters=("lost_contact_suspend_months", "suspended_removal_years", "abroad_study_suspend_years"),
+          description="党员失联为黄灯；失联满 6 个月等应提出停止党籍、停止党籍满 2 年应提出除名的为红灯")
+def _lost_contact(rule, on, shared):
+    from dangjian.members.choices import MemberStatus
+    from dangjian.members.lifecycle_queries import proposals_due
+    from dangjian.members.models import Absence, Member, StatusChangeProposal
+
+    due = proposals_due(Member.objects.all(), on)
+    seen = set()
+    for row in due:
+        seen.add(row.member.pk)
+        yield Hit(row.member.org_id, Level.RED,
+                  f"{row.member.name} 自 {row.since} 起{row.ground_label}，已于 {row.due_on} 达到应提出"
+                  f"“{row.kind_label}”的条件，请支部提出处置意见报上级党委", {
+                      "member_id": row.member.pk, "kind": row.kind, "ground": row.ground,
+                      "since": row.since.isoformat(), "due_on": row.due_on.isoformat()}, row.member.pk)
+    lost = (Absence.objects.filter(kind=Absence.Kind.LOST_CONTACT, ended_on__isnull=True, since__lte=on,
+                                   member__status=MemberStatus.NORMAL)
+            .exclude(member__status_proposals__state__in=StatusChangeProposal.OPEN)
+            .values_list("pk", "member_id", "member__org_id", "member__name", "since").order_by("since"))
+    for absence_id, member_id, org_id, name, since in lost:
+        if member_id in seen:
+            continue
+        seen.add(member_id)
+        yield Hit(org_id, Level.YELLOW, f"{name} 自 {since} 起失去联系，请设法联系；失联满 "
+                  f"{rulebook.value('lost_contact_suspend_months', since)} 个月仍无法联系的应当停止党籍",
+                  {"member_id": member_id, "absence_id": absence_id, "since": since.isoformat()}, member_id)
+
+
+# -- mobile members (流动党员) -----------------------------------------------------------------------------------
+
+
+@register("mobile_review_overdue", "流动党员活动证逾期未年审", "mobile_certificate_review_months", Subject.MEMBER,
+          parameters=("mobile_certificate_review_months",), levels=(Level.YELLOW,),
+          description="活动证每年年审一次，逾期未年审为黄灯")
+def _mobile_review(rule, on, shared):
+    from dangjian.members.lifecycle_queries import open_mobile_records, review_overdue
+    from dangjian.members.models import MobileRecord
+
+    records = open_mobile_records(MobileRecord.objects.all()).select_related("member").order_by("pk")
+    for record in review_overdue(records.iterator(chunk_size=2000), on):
+        yield Hit(record.home_org_id, Level.YELLOW,
+                  f"{record.member.name} 的流动党员活动证应于 {record.review_due_on} 前年审，已逾期，请及时办理",
+                  {"member_id": record.member_id, "mobile_record_id": record.pk,
+                   "certificate_number": record.certificate_number, "review_due_on": record.review_due_on.isoformat()},
+                  record.member_id)
