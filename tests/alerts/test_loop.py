@@ -39,6 +39,34 @@ def test_two_runs_make_one_finding_and_one_task(world):
     assert AuditRecord.objects.filter(action="alerts.evaluate").count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_evaluations_at_the_same_moment_take_turns_and_open_one_task(world):
+    import threading
+
+    from django.db import connections
+
+    unpaid_months(world, world.members["BR1"][1], 3)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def evaluate():
+        try:
+            barrier.wait()
+            run = actions.do_run_evaluation(ON, codes=CODES)
+            outcomes.append(run.tasks_opened)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+            outcomes.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=evaluate) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=str) == [0, 1]
+    assert Finding.objects.count() == 1 and RectificationTask.objects.count() == 1
+
+
 def test_the_whole_evaluation_runs_twice_without_new_findings(world):
     actions.do_run_evaluation(ON)
     count = Finding.objects.count()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 
 from dangjian.accounts import roles
@@ -21,6 +21,18 @@ from .models import Evaluation, RectificationTask, TaskStep
 NOTE_MAX = 2000
 
 
+EVALUATION_LOCK_KEY = 0x64_6A_61_6C  # "djal": one evaluation at a time
+
+
+def _lock_evaluation() -> None:
+    """Two evaluations at once (the nightly job and an on-demand run) take turns: the second then finds the
+    first one's findings and opens nothing twice."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVALUATION_LOCK_KEY])
+    # SQLite: transactions are IMMEDIATE, so writers are already serialised.
+
+
 def do_run_evaluation(on: dt.date | None = None, *, actor=None, codes=None) -> Evaluation:
     """Evaluate every warning rule for `on` (today by default). Idempotent: a second run on the same data opens
     nothing new. The run is one audited transaction."""
@@ -32,6 +44,7 @@ def do_run_evaluation(on: dt.date | None = None, *, actor=None, codes=None) -> E
         if unknown:
             raise ValidationError({"codes": f"未知的预警规则：{'、'.join(unknown)}"})
     with transaction.atomic():
+        _lock_evaluation()
         run = evaluation.run(on, codes)
         audit.record("alerts.evaluate", actor=actor, obj=run, object_repr=f"预警评估 {on}",
                      actor_name="" if actor else "system",
