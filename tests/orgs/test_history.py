@@ -305,3 +305,14 @@ def test_the_api_answers_as_of_queries_and_merges_with_the_same_rules(world, cli
     assert moved.status_code == 200
     assert org_on(world.members["BR1"][0], D(2026, 5, 1)) == world.br1.pk
     assert org_on(world.members["BR1"][0], D(2026, 5, 2)) == new.pk
+
+
+def test_a_dissolution_dated_before_the_last_move_is_refused_beside_its_date(world):
+    for member in world.members["BR2"]:
+        member_actions.do_change_member_status(member, status="transferred_out", on=D(2026, 6, 1), reason="转出",
+                                               actor=world.organizer)
+    actions.do_move_organization(world.br2, new_parent=world.stb, actor=world.organizer, on=D(2026, 6, 2))
+    with pytest.raises(ValidationError) as refused:
+        actions.do_dissolve_organization(world.br2, on=D(2026, 5, 1), reason="撤销", actor=world.organizer)
+    assert "dissolved_on" in refused.value.message_dict
+    assert fresh(world.br2).is_active

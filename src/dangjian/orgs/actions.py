@@ -165,7 +165,10 @@ def do_dissolve_organization(org: Organization, *, on: dt.date, reason: str, act
     org.dissolved_reason = reason.strip()
     org.version += 1
     org.save()
-    record_versions([org], on)
+    try:
+        record_versions([org], on)
+    except ValidationError as exc:  # dated before the organisation's last change: say so beside the date
+        raise ValidationError({"dissolved_on": exc.messages}) from None
     old, new = changed(before, snapshot(org, AUDIT_FIELDS, AUDIT_MASKS))
     audit.record("org.dissolve", actor=actor, obj=org, before=old, after=new)
     return org
