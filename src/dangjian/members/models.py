@@ -252,7 +252,7 @@ class MemberScopedQuerySet(models.QuerySet):
     """Rows that belong to a member: reachable when the member's organisation is in the user's scope."""
 
     def restrict(self, user, perm: str):
-        return restrict(self, user, perm, org_field="member__org", self_q=lambda u: Q(member__user=u))
+        return restrict(self, user, perm, org_field="member__org", self_q=_own)
 
 
 class Absence(TimeStampedModel):
@@ -306,11 +306,6 @@ class MemberContact(TimeStampedModel):
         ordering = ["-on", "-id"]
 
 
-class StatusProposalQuerySet(models.QuerySet):
-    def restrict(self, user, perm: str):
-        return restrict(self, user, perm, org_field="member__org", self_q=lambda u: Q(member__user=u))
-
-
 class StatusChangeProposal(TimeStampedModel):
     """停止党籍, 除名 or 恢复党籍: the branch proposes (the 支部大会 decides a 除名), the higher 党委 approves, and only then
     does the status change. Sent back with a reason, it returns to the branch (教育条例 第二十四条; 党章 第九条)."""
@@ -349,7 +344,7 @@ class StatusChangeProposal(TimeStampedModel):
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_on = models.DateField("批准日期", null=True, blank=True)
 
-    objects = StatusProposalQuerySet.as_manager()
+    objects = MemberScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "党籍处置"
@@ -368,7 +363,7 @@ class StatusChangeProposal(TimeStampedModel):
 
 class DisciplineQuerySet(models.QuerySet):
     def restrict(self, user, perm: str):
-        return restrict(self, user, perm, org_field="member__org", self_q=lambda u: Q(member__user=u))
+        return restrict(self, user, perm, org_field="member__org", self_q=_own)
 
 
 class DisciplinaryAction(TimeStampedModel):

@@ -30,6 +30,20 @@ def _transfer_step(transfer, actor, step: str, note: str = "") -> None:
                                             "by": getattr(actor, "username", ""), "step": step, "note": note}]
 
 
+def _advance(transfer, actor, *, state: str, step: str, action: str, detail: str, note: str | None = None,
+             after: dict | None = None):
+    """Move a locked transfer to `state`: the step joins its record, the version moves on, the audit says so."""
+    transfer.state = state
+    if note is not None:
+        transfer.note = note
+    _transfer_step(transfer, actor, step, note or "")
+    transfer.version += 1
+    transfer.save()
+    audit.record(action, actor=actor, obj=transfer.member, after={"transfer": transfer.pk, **(after or {})},
+                 detail=detail)
+    return transfer
+
+
 def _locked_transfer(transfer, actor, perm: str, org_field: str):
     """The transfer, locked, if `actor` acts for its side: `org_field` names the organisation ("from_org" or
     "to_org"); with TRANSFER_APPROVE the act belongs to the 党委 above that organisation."""
@@ -120,13 +134,8 @@ def do_approve_transfer(transfer, *, actor):
     transfer = _locked_transfer(transfer, actor, roles.TRANSFER_APPROVE, "from_org")
     if transfer.state != transfer.State.APPLIED:
         raise ValidationError(f"当前状态为“{transfer.get_state_display()}”，不能审批")
-    transfer.state = transfer.State.APPROVED
-    _transfer_step(transfer, actor, "转出党委审批")
-    transfer.version += 1
-    transfer.save()
-    audit.record("transfer.approve", actor=actor, obj=transfer.member, after={"transfer": transfer.pk},
-                 detail=f"{transfer.member}：转出审批通过，转至{transfer.to_org.name}")
-    return transfer
+    return _advance(transfer, actor, state=transfer.State.APPROVED, step="转出党委审批", action="transfer.approve",
+                    detail=f"{transfer.member}：转出审批通过，转至{transfer.to_org.name}")
 
 
 @transaction.atomic
@@ -135,13 +144,8 @@ def do_agree_transfer(transfer, *, actor):
     transfer = _locked_transfer(transfer, actor, roles.TRANSFER_APPROVE, "to_org")
     if transfer.awaiting != "receiver_committee":
         raise ValidationError(f"当前状态为“{transfer.get_state_display()}”，不需要接收党委同意")
-    transfer.state = transfer.State.AGREED
-    _transfer_step(transfer, actor, "接收党委同意")
-    transfer.version += 1
-    transfer.save()
-    audit.record("transfer.agree", actor=actor, obj=transfer.member, after={"transfer": transfer.pk},
-                 detail=f"{transfer.member}：接收党委同意转入{transfer.to_org.name}")
-    return transfer
+    return _advance(transfer, actor, state=transfer.State.AGREED, step="接收党委同意", action="transfer.agree",
+                    detail=f"{transfer.member}：接收党委同意转入{transfer.to_org.name}")
 
 
 @transaction.atomic
@@ -198,13 +202,9 @@ def do_send_back_transfer(transfer, *, reason: str, actor):
         raise ValidationError(f"当前状态为“{found.get_state_display()}”，不能退回")
     if found.awaiting != awaiting:
         raise ValidationError("该转接已被他人办理，请刷新")
-    found.state, found.note = target, reason.strip()[:200]
-    _transfer_step(found, actor, step, found.note)
-    found.version += 1
-    found.save()
-    audit.record("transfer.send_back", actor=actor, obj=found.member, after={"transfer": found.pk, "to": target},
-                 detail=f"{found.member}：转接{step}，原因：{found.note}")
-    return found
+    note = reason.strip()[:200]
+    return _advance(found, actor, state=target, step=step, action="transfer.send_back", note=note,
+                    after={"to": target}, detail=f"{found.member}：转接{step}，原因：{note}")
 
 
 @transaction.atomic
@@ -218,13 +218,8 @@ def do_withdraw_transfer(transfer, *, actor, reason: str = ""):
         not found.sender_approval and found.state == Transfer.State.APPROVED)
     if not untouched:
         raise ValidationError("转接已进入下一步办理，不能撤回；如需撤销请联系正在办理的一方退回")
-    found.state, found.note = Transfer.State.WITHDRAWN, (reason or "").strip()[:200]
-    _transfer_step(found, actor, "撤回", found.note)
-    found.version += 1
-    found.save()
-    audit.record("transfer.withdraw", actor=actor, obj=found.member, after={"transfer": found.pk},
-                 detail=f"{found.member}：撤回组织关系转接")
-    return found
+    return _advance(found, actor, state=Transfer.State.WITHDRAWN, step="撤回", action="transfer.withdraw",
+                    note=(reason or "").strip()[:200], detail=f"{found.member}：撤回组织关系转接")
 
 
 @transaction.atomic
@@ -234,13 +229,9 @@ def do_resubmit_transfer(transfer, *, actor):
     found = _locked_transfer(transfer, actor, roles.MEMBER_CHANGE, "from_org")
     if found.state != Transfer.State.RETURNED:
         raise ValidationError("只有被退回的申请可以重新提交")
-    found.state = Transfer.State.APPLIED if found.sender_approval else Transfer.State.APPROVED
-    _transfer_step(found, actor, "重新提交")
-    found.version += 1
-    found.save()
-    audit.record("transfer.apply", actor=actor, obj=found.member, after={"transfer": found.pk, "resubmitted": True},
-                 detail=f"{found.member}：重新提交组织关系转接")
-    return found
+    return _advance(found, actor, state=Transfer.State.APPLIED if found.sender_approval else Transfer.State.APPROVED,
+                    step="重新提交", action="transfer.apply", after={"resubmitted": True},
+                    detail=f"{found.member}：重新提交组织关系转接")
 
 
 # -- 组织关系介绍信 (to organisations outside the system) -------------------------------------------------------
