@@ -204,3 +204,21 @@ def test_the_inbox_is_read_by_its_owner_only(world, client):
     client.post("/alerts/inbox/read/")
     assert not InboxMessage.objects.filter(user=world.secretary, read_at__isnull=True).exists()
     assert InboxMessage.objects.filter(user=world.officer, read_at__isnull=True).exists()
+
+
+def test_whoever_reported_the_rectification_cannot_verify_it(world, client):
+    """整改与核验分离: the committee organizer may act for a branch below, but never on both sides of one task."""
+    task = arrears_task(world)
+    actions.do_acknowledge_task(task, actor=world.committee_organizer)
+    actions.do_rectify_task(task, note="已督促补交", actor=world.committee_organizer)
+    with pytest.raises(ValidationError) as exc:
+        actions.do_verify_task(task, accepted=True, actor=world.committee_organizer)
+    assert "整改与核验分离" in str(exc.value)
+    task.refresh_from_db()
+    assert task.state == "rectified"
+    client.force_login(world.committee_organizer)
+    page = client.get(f"/alerts/tasks/{task.pk}/").content.decode()
+    assert "整改与核验分离" in page and "核验通过，销号" not in page
+    actions.do_verify_task(task, accepted=True, actor=world.organizer)
+    task.refresh_from_db()
+    assert task.state == "closed"

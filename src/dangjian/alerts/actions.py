@@ -119,10 +119,16 @@ def do_rectify_task(task: RectificationTask, *, note: str, actor, on: dt.date | 
     return task
 
 
+def reported_by(task: RectificationTask) -> int | None:
+    """The user who reported the rectification now awaiting verification."""
+    return (task.steps.filter(kind=StepKind.RECTIFIED).order_by("-pk").values_list("actor_id", flat=True).first())
+
+
 def do_verify_task(task: RectificationTask, *, accepted: bool, note: str = "", actor,
                    on: dt.date | None = None) -> RectificationTask:
     """核验: the organisation above accepts the rectification (the task is closed, 销号) or sends it back with
-    its reasons. An organisation never verifies its own task (the scope for verification lies strictly below)."""
+    its reasons. An organisation never verifies its own task (the scope for verification lies strictly below), and
+    whoever reported the rectification never verifies it (a committee may act on both sides below it)."""
     on = on or dt.date.today()
     note = (note or "").strip()
     if not accepted:
@@ -131,6 +137,8 @@ def do_verify_task(task: RectificationTask, *, accepted: bool, note: str = "", a
         task = _locked_task(task.pk, actor, roles.ALERTS_VERIFY)
         if task.state != TaskState.RECTIFIED:
             raise ValidationError({"state": f"该督办任务当前为“{task.get_state_display()}”，尚未报告整改，不能核验"})
+        if reported_by(task) == actor.pk:
+            raise ValidationError({"state": "整改情况由您本人报告，须由上级党组织的其他人员核验（整改与核验分离）"})
         before = task.state
         if accepted:
             task.state, task.closed_on = TaskState.CLOSED, on

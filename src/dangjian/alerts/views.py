@@ -19,7 +19,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import actions, queries
-from .choices import Level
+from .choices import Level, TaskState
 from .models import Finding, InboxMessage, RectificationTask
 from .rules import REGISTRY
 
@@ -133,8 +133,10 @@ class TaskView(ScopedViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         task = self.get_scoped_object()
+        user = self.request.user
         return super().get_context_data(
             task=task, steps=task.steps.select_related("actor"),
+            reported_by_me=task.state == TaskState.RECTIFIED and actions.reported_by(task) == user.pk,
             can_manage=self.can(roles.ALERTS_MANAGE, task) if self.request.user.has_perm_anywhere(roles.ALERTS_MANAGE)
             else False,
             can_verify=self.can(roles.ALERTS_VERIFY, task) if self.request.user.has_perm_anywhere(roles.ALERTS_VERIFY)
