@@ -39,6 +39,20 @@ def _isolated_keys(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rule_settings(request):
+    """Values set in the app are cached per process: every test starts and ends without a stale cache. A test
+    without a database sees no settings in the app (it could not have made any)."""
+    from dangjian.core import rulebook
+
+    rulebook.forget_settings()
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db:
+        rulebook._settings.update(loaded_at=float("inf"), values={})
+    yield
+    rulebook.forget_settings()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_import_files(settings, tmp_path):
     """Uploaded files waiting for import live in the test's own folder."""
     settings.IMPORT_DIR = tmp_path / "imports"

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from dangjian.accounts.api.views import TokenView
 from dangjian.alerts.api.views import FindingViewSet, RectificationTaskViewSet
+from dangjian.core.rule_settings_api import RuleSettingViewSet
 from dangjian.dues.api.views import DuesCalculateView
 from dangjian.exchange.api.views import ImportJobViewSet
 from dangjian.members.api.transfers import IncomingLetterViewSet, TransferLetterViewSet, TransferViewSet
@@ -29,6 +30,8 @@ router.register("setup-findings", gov_api.SetupFindingViewSet, basename="setup-f
 # Early warnings (亮灯预警) and rectification (督办)
 router.register("findings", FindingViewSet, basename="finding")
 router.register("rectification-tasks", RectificationTaskViewSet, basename="rectification-task")
+# The local and unverified regulation values (system administrator)
+router.register("rule-settings", RuleSettingViewSet, basename="rule-setting")
 
 
 class SchemaView(SpectacularAPIView):

@@ -70,3 +70,30 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_mac = models.CharField(max_length=64, default="0" * 64)
+
+
+class RuleSettingQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        """Rule settings are deployment-wide: whoever holds `perm` sees them all, nobody else any."""
+        return self if user.has_perm_anywhere(perm) else self.none()
+
+
+class RuleSetting(models.Model):
+    """A local or unverified regulation value (rulebook.ADJUSTABLE) set in the app by the system administrator.
+    It replaces the rulebook's value (and a deployment override) for every date; deleting it restores them."""
+
+    name = models.CharField("规则名", max_length=64, unique=True)
+    value = models.JSONField("取值")
+    reason = models.CharField("调整依据", max_length=500)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="调整人", null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField("调整时间", auto_now=True)
+
+    objects = RuleSettingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "规则参数设置"
+        verbose_name_plural = "规则参数设置"
+
+    def __str__(self):
+        return self.name

@@ -1,7 +1,9 @@
 """Regulation constants, effective-dated. Business code reads numbers from here and nowhere else.
 
 A rule version applies to events on or after its effective date (细则2014 and 细则2026 coexist).
-A deployment may override [LOCAL] values with DANGJIAN_RULE_OVERRIDES='{"name": value, ...}'.
+A deployment may override [LOCAL] values with DANGJIAN_RULE_OVERRIDES='{"name": value, ...}'; the system
+administrator may set the values in ADJUSTABLE (local or unverified ones) in the app (core.RuleSetting), which
+takes precedence over both. Statutory numbers are never adjustable in the app.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
@@ -106,8 +109,6 @@ LIFECYCLE = {
     "mobile_contact_interval_months": 6,
     # 纪律处分条例: the impact period (影响期) of 警告 1 year, 严重警告 18 months, 撤销党内职务 2 years, during which a
     # member "should not" introduce applicants (细则2026 第十四条) [V-2nd].
-    "rectification_days": "本地规定（督办整改时限）",
-    "probation_overdue_red_months": "《中国共产党发展党员工作细则》（预备期满，党支部应当及时讨论其能否转为正式党员）",
     "sanction_impact_months": {"warning": 12, "serious_warning": 18, "removal_from_post": 24},
 }
 # Early warnings (亮灯预警) and rectification (督办): how long a task may stay open, and when a late conversion turns red.
@@ -202,6 +203,60 @@ CITATIONS = {
 }
 
 
+# The local ([LOCAL]) and unverified ([V-2nd], practice) values the system administrator may set in the app, with the
+# name the settings page shows. Statutory numbers (age 18, one-year probation, 6 months of arrears …) are not here.
+ADJUSTABLE = {
+    "branch_max_members": "党支部党员人数上限",
+    "dues_farmer_monthly": "农民党员每月党费（元）",
+    "dues_back_pay_months": "补缴党费最多月数",
+    "dues_prepay_months": "预缴党费最多月数",
+    "dues_arrears_notice_months": "欠缴党费提醒月数",
+    "transfer_letter_valid_months": "组织关系介绍信有效期（月）",
+    "transfer_steps": "组织关系转接审批环节",
+    "term_on_time_window_months": "按期换届时间窗口（届满前月数）",
+    "term_reminder_months": "换届提醒（届满前月数）",
+    "election_quorum": "选举到会人数比例（须超过）",
+    "election_candidate_margin": "委员候选人差额比例",
+    "by_election_candidate_margin": "补选候选人差额比例",
+    "election_win_share": "当选所需赞成票比例（须超过）",
+    "committee_size": "委员会职数（最少、一般最多、最多）",
+    "deputy_secretaries_max": "副书记职数上限",
+    "sanction_impact_months": "处分影响期（月）",
+    "rectification_days": "督办整改时限（天）",
+    "probation_overdue_red_months": "预备期满未转正转红灯月数",
+}
+SETTINGS_TTL_SECONDS = 5.0  # another process sees a change made in the app within this time
+_settings = {"loaded_at": float("-inf"), "values": {}}
+
+
+def forget_settings() -> None:
+    """Drop the cached in-app settings (after a change, and between tests)."""
+    _settings["loaded_at"] = float("-inf")
+
+
+def _in_app_settings() -> dict:
+    now = time.monotonic()
+    if now - _settings["loaded_at"] > SETTINGS_TTL_SECONDS:
+        from django.db import DatabaseError, transaction
+
+        from dangjian.core.models import RuleSetting
+
+        try:
+            with transaction.atomic():  # a savepoint: before the table exists (migrating), nothing is set
+                values = dict(RuleSetting.objects.values_list("name", "value"))
+        except DatabaseError:
+            values = {}
+        _settings.update(loaded_at=now, values=values)
+    return _settings["values"]
+
+
+def source(name: str) -> str:
+    """Where the value in force comes from: 'app' (set by the administrator), 'deployment' or 'regulation'."""
+    if name in _in_app_settings():
+        return "app"
+    return "deployment" if name in _overrides() else "regulation"
+
+
 def _overrides() -> dict:
     """A typo in the deployment must stop the system with a clear message, not surface as errors at random."""
     raw = os.environ.get("DANGJIAN_RULE_OVERRIDES", "")
@@ -226,9 +281,17 @@ def version_at(on: dt.date | None = None) -> RuleVersion:
 
 
 def value(name: str, on: dt.date | None = None):
+    in_app = _in_app_settings()
+    if name in in_app:
+        return in_app[name]
     overrides = _overrides()
     if name in overrides:
         return overrides[name]
+    return version_at(on).values[name]
+
+
+def regulation_value(name: str, on: dt.date | None = None):
+    """The value the rule version in force on `on` gives, ignoring every override."""
     return version_at(on).values[name]
 
 

@@ -4,6 +4,7 @@ explicitly exempt with a stated reason; tests walk the URLconf to hold every rou
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -16,8 +17,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dangjian.accounts import roles
-from dangjian.core import audit
-from dangjian.core.models import AuditRecord
+from dangjian.core import audit, rulebook
+from dangjian.core.models import AuditRecord, RuleSetting
 
 
 class ScopedViewMixin(LoginRequiredMixin):
@@ -154,6 +155,7 @@ AUDIT_ACTION_LABELS = {
     "joint_unit.add": "联合党支部增加覆盖单位", "joint_unit.remove": "联合党支部移出覆盖单位",
     "alerts.evaluate": "运行预警评估", "alerts.acknowledge": "签收督办任务", "alerts.rectify": "报告整改情况",
     "alerts.verify": "核验整改并销号", "alerts.send_back": "退回整改",
+    "rules.change": "调整规则参数", "rules.reset": "恢复规则参数",
 }
 
 
@@ -259,3 +261,69 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
         member_only = user.role_names() == {"member"}
         return super().get_context_data(items=items, is_member_only=member_only,
                                         my_arrears=my_arrears(user) if member_only else None, **kwargs)
+
+
+def _shown(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+SOURCE_LABELS = {"app": "系统中调整", "deployment": "部署配置", "regulation": "法规规定"}
+
+
+class RuleSettingsView(ScopedViewMixin, TemplateView):
+    """The local and unverified regulation values in force, for the system administrator to adjust."""
+
+    template_name = "core/rule_settings.html"
+    scoped_model = RuleSetting
+    perm = roles.RULES_MANAGE
+
+    def rows(self):
+        from dangjian.alerts.rules import REGISTRY
+
+        saved = {s.name: s for s in self.scoped().select_related("changed_by")}
+        for name, label in rulebook.ADJUSTABLE.items():
+            yield {"name": name, "label": label, "value": _shown(rulebook.value(name)),
+                   "regulation": _shown(rulebook.regulation_value(name)),
+                   "source": SOURCE_LABELS[rulebook.source(name)], "citation": rulebook.citation(name),
+                   "setting": saved.get(name),
+                   "rules": [rule.name for rule in REGISTRY.values() if name in rule.parameters]}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(rows=list(self.rows()), **kwargs)
+
+
+class RuleSettingView(ScopedViewMixin, TemplateView):
+    """Adjust one value (or restore the regulation's); a refused value is shown with its reason and changes nothing."""
+
+    template_name = "core/rule_setting.html"
+    scoped_model = RuleSetting
+    perm = roles.RULES_MANAGE
+
+    def get_context_data(self, **kwargs):
+        name = self.kwargs["name"]
+        if name not in rulebook.ADJUSTABLE:
+            raise Http404
+        return super().get_context_data(
+            name=name, label=rulebook.ADJUSTABLE[name], citation=rulebook.citation(name),
+            current=_shown(rulebook.value(name)), regulation=_shown(rulebook.regulation_value(name)),
+            source=SOURCE_LABELS[rulebook.source(name)], setting=self.scoped().filter(name=name).first(),
+            raw=kwargs.pop("raw", None), **kwargs)
+
+    def post(self, request, name):
+        from dangjian.core import rule_settings
+
+        if name not in rulebook.ADJUSTABLE:
+            raise Http404
+        raw, reason = request.POST.get("value", ""), request.POST.get("reason", "")
+        try:
+            if request.POST.get("reset"):
+                rule_settings.do_reset_rule_value(name, reason=reason, actor=request.user)
+                messages.success(request, _("已恢复为法规规定（或部署配置）的取值"))
+            else:
+                rule_settings.do_set_rule_value(name, rule_settings.parse(raw), reason=reason, actor=request.user)
+                messages.success(request, _("已保存，新取值立即生效"))
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"value": exc.messages}
+            context = self.get_context_data(raw=raw, reason=reason, errors=errors)
+            return self.render_to_response(context, status=400)
+        return redirect("rule_settings")

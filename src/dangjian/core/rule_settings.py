@@ -1,0 +1,160 @@
+"""In-app settings of the local and unverified regulation values (rulebook.ADJUSTABLE), by the system administrator.
+Every value is checked against the shape of the regulation's value and against what the rule means (a fraction
+stays below one, committee sizes stay in order …); every change and every reset is one audit record."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from dangjian.accounts import roles
+
+from . import audit, rulebook
+from .actions import require
+from .models import RuleSetting
+
+INT_MAX = 1000
+FRACTIONS = {"election_quorum", "election_win_share"}  # [numerator, denominator]: a share that must be exceeded
+STEP_NAMES = {"sender_committee", "receiver_committee"}
+REASON_MAX = 500
+
+
+def _int(value, label: str, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{label}应为整数")
+    if not low <= value <= INT_MAX:
+        raise ValidationError(f"{label}应在 {low} 到 {INT_MAX} 之间")
+    return value
+
+
+def _decimal(value, label: str) -> str:
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationError(f"{label}应为数字") from None
+    if not number.is_finite() or number < 0 or number > INT_MAX:
+        raise ValidationError(f"{label}应在 0 到 {INT_MAX} 之间")
+    return format(number.normalize(), "f")
+
+
+def _like(value, default, label: str):
+    """`value` shaped like the regulation's `default`: same types, same keys."""
+    if isinstance(default, int):
+        return _int(value, label)
+    if isinstance(default, str):
+        return _decimal(value, label)
+    if isinstance(default, dict):
+        if not isinstance(value, dict) or set(value) != set(default):
+            raise ValidationError(f"{label}应包含且只包含：{'、'.join(default)}")
+        return {key: _like(value[key], default[key], f"{label}“{key}”") for key in default}
+    if isinstance(default, list):
+        if not isinstance(value, list) or len(value) != len(default):
+            raise ValidationError(f"{label}应为 {len(default)} 项的列表")
+        return [_like(v, d, f"{label}第 {i + 1} 项") for i, (v, d) in enumerate(zip(value, default))]
+    raise ValidationError(f"{label}不能在此调整")
+
+
+def clean_value(name: str, value):
+    """The value to store for `name`, or a ValidationError with the Chinese reason."""
+    if name not in rulebook.ADJUSTABLE:
+        raise ValidationError({"name": "该规则由党内法规规定，不能在系统中调整"})
+    label = rulebook.ADJUSTABLE[name]
+    default = rulebook.regulation_value(name)
+    try:
+        if name in FRACTIONS:
+            if not isinstance(value, list) or len(value) != 2:
+                raise ValidationError(f"{label}应写成 [分子, 分母]，如 [4, 5]")
+            numerator, denominator = _int(value[0], "分子"), _int(value[1], "分母")
+            if numerator >= denominator:
+                raise ValidationError(f"{label}应小于 1（分子小于分母）")
+            return [numerator, denominator]
+        if name == "term_reminder_months":
+            if not isinstance(value, list) or not 1 <= len(value) <= 4:
+                raise ValidationError(f"{label}应为 1 至 4 个月数，如 [6, 2]")
+            months = [_int(v, "提醒月数") for v in value]
+            if len(set(months)) != len(months):
+                raise ValidationError(f"{label}不能重复")
+            return sorted(months, reverse=True)
+        if name == "transfer_steps":
+            if not isinstance(value, dict) or set(value) != set(default):
+                raise ValidationError(f"{label}应分别写明：{'、'.join(default)}")
+            for level, steps in value.items():
+                if not isinstance(steps, list) or not set(steps) <= STEP_NAMES or len(set(steps)) != len(steps):
+                    raise ValidationError(f"{label}“{level}”只能由 {'、'.join(sorted(STEP_NAMES))} 组成，且不重复")
+            return {level: list(value[level]) for level in default}
+        cleaned = _like(value, default, label)
+        if name == "committee_size":
+            for org_type, sizes in cleaned.items():
+                if not sizes[0] <= sizes[1] <= sizes[2]:
+                    raise ValidationError(f"{label}“{org_type}”应为 最少 ≤ 一般最多 ≤ 最多")
+        if name == "dues_farmer_monthly":
+            low, high = (Decimal(x) for x in rulebook.value("dues_farmer_range"))
+            if not low <= Decimal(cleaned) <= high:
+                raise ValidationError(f"{label}应在 {low} 到 {high} 元之间（党费规定第六条）")
+        if name == "dues_arrears_notice_months" and cleaned >= rulebook.value("dues_arrears_lapse_months"):
+            raise ValidationError(f"{label}应少于党章规定的 {rulebook.value('dues_arrears_lapse_months')} 个月")
+        if name in ("election_candidate_margin", "by_election_candidate_margin") and Decimal(cleaned) > 1:
+            raise ValidationError(f"{label}应在 0 到 1 之间，如 0.2 表示多 20%")
+        return cleaned
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"value": exc.messages}) from None
+
+
+def parse(raw: str):
+    """The form sends text: a number, a decimal, or JSON for lists and tables."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise ValidationError({"value": "请填写取值"})
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw  # a decimal such as 0.5 parses as JSON already; anything else is judged as text
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": "请填写调整依据（如本地文件名称和文号）"})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"调整依据不能超过 {REASON_MAX} 字"})
+    return reason
+
+
+def do_set_rule_value(name: str, value, *, reason: str, actor) -> RuleSetting:
+    require(actor, roles.RULES_MANAGE)
+    cleaned = clean_value(name, value)
+    reason = _reason(reason)
+    with transaction.atomic():
+        before = rulebook.value(name)
+        setting, _ = RuleSetting.objects.select_for_update().get_or_create(
+            name=name, defaults={"value": cleaned, "reason": reason, "changed_by": actor})
+        setting.value, setting.reason, setting.changed_by = cleaned, reason, actor
+        setting.save()
+        audit.record("rules.change", actor=actor, obj=setting, object_repr=rulebook.ADJUSTABLE[name],
+                     before={"value": before}, after={"value": cleaned, "reason": reason})
+        transaction.on_commit(rulebook.forget_settings)
+    rulebook.forget_settings()
+    return setting
+
+
+def do_reset_rule_value(name: str, *, reason: str, actor) -> None:
+    """Back to the regulation (or the deployment's) value."""
+    require(actor, roles.RULES_MANAGE)
+    reason = _reason(reason)
+    with transaction.atomic():
+        setting = RuleSetting.objects.select_for_update().filter(name=name).first()
+        if setting is None:
+            raise ValidationError({"name": "该规则未在系统中调整过，无需恢复"})
+        before = setting.value
+        setting.delete()
+        rulebook.forget_settings()
+        audit.record("rules.reset", actor=actor, object_type="core.rulesetting", object_id=name,
+                     object_repr=rulebook.ADJUSTABLE.get(name, name), before={"value": before},
+                     after={"value": rulebook.value(name), "reason": reason})
+        transaction.on_commit(rulebook.forget_settings)
+    rulebook.forget_settings()
