@@ -169,3 +169,74 @@ def task_metrics(org, user) -> list[RuleMetrics]:
         else:
             m.open += 1
     return sorted(out.values(), key=lambda m: (-m.open, m.name))
+
+
+@dataclass
+class SubtreeLight:
+    level: str = Level.GREEN
+    red_orgs: int = 0
+    yellow_orgs: int = 0
+
+    @property
+    def title(self) -> str:
+        if self.level == Level.GREEN:
+            return "本组织及下级组织没有未消除的预警"
+        return f"本组织及下级组织中红灯 {self.red_orgs} 个、黄灯 {self.yellow_orgs} 个"
+
+
+def subtree_lights(nodes, user) -> None:
+    """The light map of the org tree: set `.light` on each node (its subtree's worst open finding and how many of its
+    organisations are red or yellow), from one grouped query over the findings the user may see. Nothing is set for
+    a user who may not see warnings."""
+    from django.db.models import Q
+
+    nodes = list(nodes)
+    if not nodes or not user.has_perm_anywhere(roles.ALERTS_VIEW):
+        return
+    by_path = {node.path: node for node in nodes}
+    for node in nodes:
+        node.light = SubtreeLight()
+    within = Q()
+    for path in _outermost(by_path):
+        within |= Q(org__path__startswith=path)
+    rows = (Finding.objects.restrict(user, roles.ALERTS_VIEW).filter(within, resolved_on__isnull=True)
+            .values("org__path").annotate(red=Count("id", filter=Q(level=Level.RED))).order_by())
+    depths = sorted({len(path) for path in by_path})
+    for row in rows:
+        path, level = row["org__path"], Level.RED if row["red"] else Level.YELLOW
+        for length in depths:
+            node = by_path.get(path[:length])
+            if node is None:
+                continue
+            light = node.light
+            light.level = worst([light.level, level])
+            light.red_orgs += level == Level.RED
+            light.yellow_orgs += level == Level.YELLOW
+
+
+def _outermost(paths) -> list[str]:
+    tops: list[str] = []
+    for path in sorted(paths):
+        if not any(path.startswith(top) for top in tops):
+            tops.append(path)
+    return tops
+
+
+def member_findings(member, user) -> list:
+    """The open findings about one member (member-level lights), if the user may see warnings there."""
+    if not user.has_perm_anywhere(roles.ALERTS_VIEW):
+        return []
+    found = Finding.objects.restrict(user, roles.ALERTS_VIEW).filter(member=member, resolved_on__isnull=True)
+    return sorted(found, key=lambda f: (-LEVEL_RANK[f.level], f.rule))
+
+
+def member_levels(member_ids, user) -> dict[int, str]:
+    """member id → the worst open finding about them, for a list page (one query)."""
+    if not user.has_perm_anywhere(roles.ALERTS_VIEW):
+        return {}
+    levels: dict[int, str] = {}
+    for member_id, level in (Finding.objects.restrict(user, roles.ALERTS_VIEW)
+                             .filter(member_id__in=list(member_ids), resolved_on__isnull=True)
+                             .values_list("member_id", "level")):
+        levels[member_id] = worst([levels.get(member_id, Level.GREEN), level])
+    return levels

@@ -39,6 +39,11 @@ class ListView(MemberScoped, TemplateView):
         filterset = MemberFilterSet(params, queryset=self.scoped().select_related("org").order_by("id"),
                                     request=self.request)
         page = paginate(self.request, filterset.qs)
+        from dangjian.alerts.queries import member_levels  # alerts reads members: import late
+
+        levels = member_levels([m.pk for m in page], self.request.user)
+        for m in page:
+            m.light = levels.get(m.pk)
         query = params.copy()
         query.pop("page", None)
         return super().get_context_data(filter=filterset, page=page, query=query.urlencode(),
@@ -49,10 +54,13 @@ class DetailView(MemberScoped, TemplateView):
     template_name = "members/detail.html"
 
     def get_context_data(self, **kwargs):
+        from dangjian.alerts.queries import member_findings  # alerts reads members: import late
+
         member = self.get_scoped_object()
         return super().get_context_data(
             member=member, can_change=self.can(roles.MEMBER_CHANGE, member),
-            can_reveal=self.can(roles.MEMBER_REVEAL, member), **kwargs)
+            can_reveal=self.can(roles.MEMBER_REVEAL, member), findings=member_findings(member, self.request.user),
+            **kwargs)
 
 
 class MyRecordView(MemberScoped, TemplateView):

@@ -20,6 +20,13 @@ class OrgScoped(ScopedViewMixin):
     perm = roles.ORG_VIEW
 
 
+def with_lights(nodes, user) -> None:
+    """The light map: each node shows the warning light of its subtree (for roles that see warnings)."""
+    from dangjian.alerts.queries import subtree_lights  # alerts reads orgs: import late
+
+    subtree_lights(nodes, user)
+
+
 class TreeView(OrgScoped, TemplateView):
     """The tree browser: roots first; each level is fetched on demand (ChildrenView)."""
 
@@ -29,6 +36,7 @@ class TreeView(OrgScoped, TemplateView):
         roots = top_visible(self.request.user, self.perm)
         for root in roots:
             root.member_count = subtree_member_count(root)
+        with_lights(roots, self.request.user)
         return super().get_context_data(roots=roots, **kwargs)
 
 
@@ -36,6 +44,7 @@ class ChildrenView(OrgScoped, View):
     def get(self, request, pk):
         parent = self.get_scoped_object()
         children = children_with_counts(parent, self.scoped())
+        with_lights(children, request.user)
         return render(request, "orgs/_children.html", {"children": children, "parent": parent})
 
 
