@@ -97,3 +97,20 @@ class RuleSetting(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ScheduledRun(models.Model):
+    """One row per scheduled job and day: the worker that inserts it enqueues the job, so a job scheduled nightly
+    runs once a day however many workers are running (or restarting)."""
+
+    name = models.CharField("任务", max_length=64)
+    on = models.DateField("日期")
+    enqueued_at = models.DateTimeField("加入队列时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "定时任务记录"
+        verbose_name_plural = "定时任务记录"
+        constraints = [models.UniqueConstraint(fields=["name", "on"], name="scheduled_run_once_a_day")]
+
+    def __str__(self):
+        return f"{self.name} {self.on}"
