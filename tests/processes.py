@@ -16,9 +16,11 @@ def database_url() -> str:
 
 
 def env(settings, data_dir, **extra) -> dict:
-    """The environment of a `dangjian` process that shares this test's database, keys and import folder."""
+    """The environment of a `dangjian` process that shares this test's database, keys and import folder. Its worker
+    schedules no nightly evaluation (a test that wants one passes DANGJIAN_ALERTS_NIGHTLY_AT)."""
     return {**os.environ, "DANGJIAN_DATABASE_URL": database_url(), "DANGJIAN_DATA_DIR": str(data_dir),
-            "DANGJIAN_KEY_FILE": str(settings.KEY_FILE), **{k: str(v) for k, v in extra.items()}}
+            "DANGJIAN_KEY_FILE": str(settings.KEY_FILE), "DANGJIAN_ALERTS_NIGHTLY_AT": "off",
+            **{k: str(v) for k, v in extra.items()}}
 
 
 def dangjian(args, settings, data_dir, **extra) -> subprocess.Popen:
