@@ -12,15 +12,19 @@ from dangjian.accounts.models import RoleAssignment
 from . import notify
 from .models import InboxMessage
 
+CHUNK = 2000
+
 
 def holders(org_ids, perm: str = roles.ALERTS_MANAGE) -> dict[int, set[int]]:
     """Accounts holding `perm` in each organisation itself (its secretary, 组织委员 …): org id → user ids."""
     roles_with = [name for name, role in roles.ROLES.items() if perm in role.permissions]
     out = defaultdict(set)
-    for org_id, user_id in (RoleAssignment.objects.filter(org_id__in=list(org_ids), role__in=roles_with,
-                                                          revoked_at__isnull=True, user__is_active=True)
-                            .values_list("org_id", "user_id")):
-        out[org_id].add(user_id)
+    org_ids = sorted(org_ids)
+    for i in range(0, len(org_ids), CHUNK):  # SQLite caps the parameters of one statement
+        for org_id, user_id in (RoleAssignment.objects.filter(org_id__in=org_ids[i:i + CHUNK], role__in=roles_with,
+                                                              revoked_at__isnull=True, user__is_active=True)
+                                .values_list("org_id", "user_id")):
+            out[org_id].add(user_id)
     return out
 
 
