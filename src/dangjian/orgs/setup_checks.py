@@ -68,10 +68,13 @@ class Finding:
         return RULE_LABELS[self.code]
 
 
-def _orgs(orgs) -> list[Organization]:
+def _orgs(orgs):
+    """The active organisations checked, as a list and as a queryset (a subquery keeps the statements small
+    however many organisations there are)."""
     if isinstance(orgs, Organization):
         orgs = Organization.objects.filter(path__startswith=orgs.path)
-    return list(orgs.filter(status=OrgStatus.ACTIVE).order_by("path"))
+    orgs = orgs.filter(status=OrgStatus.ACTIVE)
+    return list(orgs.order_by("path")), orgs.values("pk")
 
 
 def _in_office(on: dt.date) -> Q:
@@ -81,8 +84,7 @@ def _in_office(on: dt.date) -> Q:
 def setup_findings(orgs, on: dt.date | None = None) -> list[Finding]:
     """Every setup rule broken on `on` by the organisations given (an Organization means its active subtree)."""
     on = on or dt.date.today()
-    nodes = _orgs(orgs)
-    ids = [o.pk for o in nodes]
+    nodes, ids = _orgs(orgs)
     # 党龄 and full membership begin when probation ends: a "full" member admitted less than a year ago is not one.
     cutoff = add_years(on, -rulebook.value("probation_years", on))
     # Who was in each organisation on `on` (the members' history), so a past day is checked as it stood.
