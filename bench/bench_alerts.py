@@ -27,6 +27,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=200_000)
     parser.add_argument("--on", default=dt.date.today().isoformat())
+    parser.add_argument("--seed-only", action="store_true", help="seed the database and stop")
+    parser.add_argument("--reset", action="store_true",
+                        help="delete earlier findings and tasks first, so the first evaluation is a first one again")
     args = parser.parse_args()
 
     import django
@@ -46,6 +49,13 @@ def main():
     if not Organization.objects.exists():
         seconds, _ = timed(lambda: call_command("seed", members=args.members))
         print(f"seed {args.members:,} members on {connection.vendor}: {seconds:.1f} s")
+    if args.seed_only:
+        return
+    if args.reset:
+        from dangjian.alerts.models import Evaluation, InboxMessage, TaskStep
+
+        for model in (InboxMessage, TaskStep, RectificationTask, Finding, Evaluation):
+            model.objects.all().delete()
     print(f"database: {connection.vendor}, {Organization.objects.count():,} organisations, "
           f"{Member.objects.count():,} members; evaluation date {on}")
     baseline, _ = timed(lambda: list(Member.objects.values_list("pk", "org_id", "joined_on", "category")))
