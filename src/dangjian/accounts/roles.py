@@ -58,6 +58,7 @@ COMMITTEE_APPROVE = "committee.approve"  # approval of a secretary or deputy, ap
 ALERTS_VIEW = "alerts.view"
 ALERTS_MANAGE = "alerts.manage"  # acknowledge a task, report the rectification with its evidence
 ALERTS_VERIFY = "alerts.verify"  # the higher organisation verifies (or sends back) a rectification below it
+ALERTS_EVALUATE = "alerts.evaluate"  # the organisation department runs every rule now (the engine is deployment-wide)
 # The local and unverified regulation values (rulebook.ADJUSTABLE): the system administrator sets them in the app.
 RULES_MANAGE = "rules.manage"
 
@@ -82,7 +83,7 @@ ROLES: dict[str, Role] = {
     RoleName.SECRETARY: Role(RoleName.SECRETARY, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.ORGANIZATION_OFFICER: Role(RoleName.ORGANIZATION_OFFICER, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.COMMITTEE_ORGANIZER: Role(RoleName.COMMITTEE_ORGANIZER, Scope.SUBTREE, _COMMITTEE_WORK),
-    RoleName.ORG_DEPARTMENT: Role(RoleName.ORG_DEPARTMENT, Scope.SUBTREE, _COMMITTEE_WORK),
+    RoleName.ORG_DEPARTMENT: Role(RoleName.ORG_DEPARTMENT, Scope.SUBTREE, _COMMITTEE_WORK | {ALERTS_EVALUATE}),
     RoleName.SYSTEM_ADMIN: Role(RoleName.SYSTEM_ADMIN, Scope.ALL, frozenset({ACCOUNT_MANAGE, RULES_MANAGE}),
                                    is_admin=True),
     RoleName.SECURITY_ADMIN: Role(RoleName.SECURITY_ADMIN, Scope.ALL, frozenset({ROLE_ASSIGN, ORG_VIEW}), is_admin=True),

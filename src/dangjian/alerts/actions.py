@@ -53,6 +53,33 @@ def do_run_evaluation(on: dt.date | None = None, *, actor=None, codes=None) -> E
     return run
 
 
+def evaluation_pending() -> bool:
+    """An evaluation is waiting in the queue or running now (database queue only; other backends run at once)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .jobs import evaluate_warnings
+
+    return DBTaskResult.objects.filter(task_path=evaluate_warnings.module_path,
+                                       status__in=["READY", "RUNNING"]).exists()
+
+
+def do_request_evaluation(*, actor, on: dt.date | None = None) -> None:
+    """立即评估: the organisation department asks for every rule to run now; the worker runs it in the background
+    (at a million members it takes tens of seconds). One at a time: a second request while one waits is refused."""
+    if not actor.has_perm_anywhere(roles.ALERTS_EVALUATE):
+        raise Http404
+    from .jobs import evaluate_warnings
+
+    on = on or dt.date.today()
+    if on > dt.date.today():
+        raise ValidationError({"on": "评估日期不能晚于今天"})
+    with transaction.atomic():
+        if evaluation_pending():
+            raise ValidationError({"on": "已有一次预警评估在排队或进行中，请稍后刷新查看结果"})
+        audit.record("alerts.evaluate_request", actor=actor, object_repr=f"预警评估 {on}", after={"on": on})
+        transaction.on_commit(lambda: evaluate_warnings.enqueue(on.isoformat()))
+
+
 def _locked_task(task_id: int, user, perm: str) -> RectificationTask:
     """Fetch-and-authorise under a row lock; a task outside the user's scope for `perm` does not exist (404)."""
     if not user.has_perm_anywhere(perm):

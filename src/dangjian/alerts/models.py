@@ -26,6 +26,12 @@ class OrgScopedQuerySet(models.QuerySet):
         return restrict(self, user, perm, org_field=self.org_field)
 
 
+class EvaluationQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        """Runs of the engine are deployment-wide: whoever holds `perm` sees them all."""
+        return self if user.has_perm_anywhere(perm) else self.none()
+
+
 class Evaluation(models.Model):
     """One run of every warning rule for a day (nightly or on demand)."""
 
@@ -40,6 +46,8 @@ class Evaluation(models.Model):
     tasks_reopened = models.PositiveIntegerField("重新督办", default=0)
     tasks_escalated = models.PositiveIntegerField("提级督办", default=0)
     seconds = models.FloatField("耗时（秒）", default=0)
+
+    objects = EvaluationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "预警评估"

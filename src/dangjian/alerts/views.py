@@ -5,6 +5,7 @@ with the drill-down to the evidence, and the task page with its steps. Reads thr
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from dangjian.orgs.models import Organization
 
 from . import actions, queries
 from .choices import Level, TaskState
-from .models import Finding, InboxMessage, RectificationTask
+from .models import Evaluation, Finding, InboxMessage, RectificationTask
 from .rules import REGISTRY
 
 EVIDENCE_LABELS = {
@@ -184,3 +185,43 @@ class VerifyView(TaskStepView):
     def perform(self, task, data):
         actions.do_verify_task(task, accepted=data.get("decision") == "accept", note=data.get("note", ""),
                                actor=self.request.user)
+
+
+class RulesView(ScopedViewMixin, TemplateView):
+    """The warning rules: what each checks, the regulation it cites, its parameters in force and its lights."""
+
+    template_name = "alerts/rules.html"
+    scoped_model = Finding
+    perm = roles.ALERTS_VIEW
+
+    def get_context_data(self, **kwargs):
+        from dangjian.core import rulebook
+
+        today = dt.date.today()
+        rules = [{"rule": rule, "parameters": [
+            (name, rulebook.ADJUSTABLE.get(name, ""), json.dumps(rulebook.value(name, today), ensure_ascii=False),
+             rulebook.source(name)) for name in rule.parameters]} for rule in REGISTRY.values()]
+        return super().get_context_data(rules=rules, levels=dict(Level.choices),
+                                        can_adjust=self.request.user.has_perm_anywhere(roles.RULES_MANAGE), **kwargs)
+
+
+class EvaluationsView(ScopedViewMixin, TemplateView):
+    """The runs of the engine (nightly and on demand), and 立即评估 for the organisation department."""
+
+    template_name = "alerts/evaluations.html"
+    scoped_model = Evaluation
+    perm = roles.ALERTS_EVALUATE
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page=paginate(self.request, self.scoped().order_by("-started_at")),
+                                        pending=actions.evaluation_pending(), **kwargs)
+
+    def post(self, request):
+        try:
+            actions.do_request_evaluation(actor=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "已加入后台队列，评估完成后刷新本页查看结果")
+        return redirect("alerts:evaluations")

@@ -3,7 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from dangjian.accounts.api.views import TokenView
-from dangjian.alerts.api.views import FindingViewSet, RectificationTaskViewSet
+from dangjian.alerts.api.views import (EvaluationViewSet, FindingViewSet, RectificationTaskViewSet,
+                                       WarningRuleViewSet)
 from dangjian.core.rule_settings_api import RuleSettingViewSet
 from dangjian.dues.api.views import DuesCalculateView
 from dangjian.exchange.api.views import ImportJobViewSet
@@ -30,6 +31,8 @@ router.register("setup-findings", gov_api.SetupFindingViewSet, basename="setup-f
 # Early warnings (亮灯预警) and rectification (督办)
 router.register("findings", FindingViewSet, basename="finding")
 router.register("rectification-tasks", RectificationTaskViewSet, basename="rectification-task")
+router.register("warning-rules", WarningRuleViewSet, basename="warning-rule")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
 # The local and unverified regulation values (system administrator)
 router.register("rule-settings", RuleSettingViewSet, basename="rule-setting")
 

@@ -155,6 +155,7 @@ AUDIT_ACTION_LABELS = {
     "joint_unit.add": "联合党支部增加覆盖单位", "joint_unit.remove": "联合党支部移出覆盖单位",
     "alerts.evaluate": "运行预警评估", "alerts.acknowledge": "签收督办任务", "alerts.rectify": "报告整改情况",
     "alerts.verify": "核验整改并销号", "alerts.send_back": "退回整改",
+    "alerts.evaluate_request": "请求立即预警评估",
     "rules.change": "调整规则参数", "rules.reset": "恢复规则参数",
 }
 

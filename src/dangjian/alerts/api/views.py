@@ -14,7 +14,7 @@ from dangjian.orgs.models import Organization
 
 from .. import actions
 from ..choices import Level, TaskState
-from ..models import Finding, RectificationTask, TaskStep
+from ..models import Evaluation, Finding, RectificationTask, TaskStep
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -140,3 +140,64 @@ class RectificationTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         task = actions.do_verify_task(task, accepted=body.validated_data["accepted"],
                                       note=body.validated_data["note"], actor=request.user)
         return Response(TaskSerializer(task).data)
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Evaluation
+        fields = ["id", "on", "started_at", "finished_at", "opened", "still_open", "resolved", "tasks_opened",
+                  "tasks_reopened", "tasks_escalated", "seconds"]
+
+
+class EvaluationRequestSerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, help_text="评估日期，默认今天")
+
+
+class EvaluationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+    """预警评估（组织部）：历次评估的结果；`POST` 立即评估全部规则（后台运行，返回 202）。"""
+
+    scoped_model = Evaluation
+    default_perm = roles.ALERTS_EVALUATE
+    serializer_class = EvaluationSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-started_at")
+
+    @extend_schema(request=EvaluationRequestSerializer, responses={202: None}, summary="立即评估")
+    def create(self, request):
+        body = EvaluationRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        actions.do_request_evaluation(actor=request.user, on=body.validated_data.get("on"))
+        return Response({"detail": "已加入后台队列"}, status=202)
+
+
+class WarningRuleSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    citation = serializers.CharField()
+    levels = serializers.ListField(child=serializers.CharField())
+    parameters = serializers.DictField(help_text="规则读取的参数及现行取值")
+
+
+class WarningRuleViewSet(ScopedGenericViewSet):
+    """预警规则：每条规则的说明、依据、灯色和现行参数。"""
+
+    scoped_model = Finding
+    default_perm = roles.ALERTS_VIEW
+    serializer_class = WarningRuleSerializer
+
+    @extend_schema(responses=WarningRuleSerializer(many=True), summary="预警规则")
+    def list(self, request):
+        import datetime as dt
+
+        from django.http import Http404
+
+        from ..rules import REGISTRY
+
+        if not request.user.has_perm_anywhere(roles.ALERTS_VIEW):
+            raise Http404
+        today = dt.date.today()
+        return Response([{"code": r.code, "name": r.name, "description": r.description, "citation": r.citation,
+                          "levels": list(r.levels), "parameters": r.parameter_values(today)}
+                         for r in REGISTRY.values()])
