@@ -101,7 +101,7 @@ def _note(note: str, field: str, required_message: str) -> str:
 
 def _step(task, kind, on, actor, note, title, tell_org_id=None):
     step = TaskStep.objects.create(task=task, kind=kind, on=on, actor=actor, note=note)
-    inbox.post([(task, tell_org_id or task.org_id, title, note or StepKind(kind).label)])
+    inbox.post([(task.pk, tell_org_id or task.org_id, title, note or StepKind(kind).label)])
     return step
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
-from dangjian.core import rulebook
+from dangjian.core import bulk, rulebook
 
 from . import inbox
 from .choices import LEVEL_RANK, Level, StepKind, TaskState
@@ -64,9 +64,9 @@ def run(on: dt.date, codes=None) -> Evaluation:
     for key, (code, hit) in hits.items():
         row = existing.get(key)
         if row is None:
-            new.append(Finding(key=key, rule=code, org_id=hit.org_id, member_id=hit.member_id, level=hit.level,
-                               message=hit.message[:500], citation=REGISTRY[code].citation[:300], evidence=hit.evidence,
-                               first_seen=on, last_seen=on))
+            new.append({"key": key, "rule": code, "org_id": hit.org_id, "member_id": hit.member_id,
+                        "level": hit.level, "message": hit.message[:500], "citation": REGISTRY[code].citation[:300],
+                        "evidence": hit.evidence, "first_seen": on, "last_seen": on})
             continue
         pk, _, level, resolved_on, message, evidence = row
         if resolved_on is not None:
@@ -76,7 +76,7 @@ def run(on: dt.date, codes=None) -> Evaluation:
                                    last_seen=on, resolved_on=None))
         else:
             same.append(pk)
-    Finding.objects.bulk_create(new, batch_size=CHUNK)
+    bulk.insert_dicts(Finding, new)
     Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on"], batch_size=CHUNK)
     for part in _chunks(recurred):
         Finding.objects.filter(pk__in=part).update(recurrences=F("recurrences") + 1)
@@ -100,25 +100,29 @@ def open_tasks(on: dt.date, codes) -> tuple[int, int]:
     """A task for every active yellow or red finding without one; a closed task whose finding holds again reopens."""
     active = Finding.objects.filter(rule__in=codes, resolved_on__isnull=True, level__in=[Level.YELLOW, Level.RED])
     fresh = list(active.filter(task__isnull=True).values_list("pk", "org_id", "level", "message"))
-    tasks = RectificationTask.objects.bulk_create(
-        [RectificationTask(finding_id=pk, org_id=org_id, level=level, opened_on=on, deadline=deadline_for(level, on))
-         for pk, org_id, level, _ in fresh], batch_size=CHUNK)
-    TaskStep.objects.bulk_create([TaskStep(task=t, kind=StepKind.OPENED, on=on, note=f[3][:500])
-                                  for t, f in zip(tasks, fresh)], batch_size=CHUNK)
-    events = [(t, t.org_id, f"新的督办任务（{Level(t.level).label}）", f[3]) for t, f in zip(tasks, fresh)]
+    deadlines = {level: deadline_for(level, on) for level in (Level.YELLOW, Level.RED)}
+    bulk.insert_dicts(RectificationTask, ({"finding_id": pk, "org_id": org_id, "level": level, "opened_on": on,
+                                           "deadline": deadlines[level]} for pk, org_id, level, _ in fresh))
+    task_ids = {}
+    for part in _chunks([pk for pk, *_ in fresh]):
+        task_ids.update(RectificationTask.objects.filter(finding_id__in=part).values_list("finding_id", "pk"))
+    bulk.insert_dicts(TaskStep, ({"task_id": task_ids[pk], "kind": StepKind.OPENED, "on": on, "note": message[:500]}
+                                 for pk, _, _, message in fresh))
+    events = [(task_ids[pk], org_id, f"新的督办任务（{Level(level).label}）", message)
+              for pk, org_id, level, message in fresh]
     reopened = list(RectificationTask.objects.select_for_update(of=("self",)).filter(
         state=TaskState.CLOSED, finding__in=active).select_related("finding"))
     for task in reopened:
         task.state, task.reopened, task.closed_on = TaskState.OPEN, task.reopened + 1, None
         task.level, task.opened_on = task.finding.level, on
         task.deadline, task.escalated_to = deadline_for(task.level, on), None
-        events.append((task, task.org_id, "问题复现，重新督办", task.finding.message))
+        events.append((task.pk, task.org_id, "问题复现，重新督办", task.finding.message))
     RectificationTask.objects.bulk_update(
         reopened, ["state", "reopened", "closed_on", "level", "opened_on", "deadline", "escalated_to"], batch_size=CHUNK)
     TaskStep.objects.bulk_create([TaskStep(task=task, kind=StepKind.REOPENED, on=on, note=task.finding.message[:500])
                                   for task in reopened], batch_size=CHUNK)
     inbox.post(events)
-    return len(tasks), len(reopened)
+    return len(fresh), len(reopened)
 
 
 def escalate(on: dt.date) -> int:
@@ -143,8 +147,8 @@ def escalate(on: dt.date) -> int:
         moved.append(task)
         steps.append(TaskStep(task=task, kind=StepKind.ESCALATED, on=on,
                               note=f"逾期未整改，提级由{parent}督办，新的整改时限 {task.deadline}"))
-        events.append((task, parent.pk, "督办任务逾期，提级督办", f"{task.org} 的督办任务 #{task.pk} 逾期未整改"))
-        events.append((task, task.org_id, "督办任务逾期，已提级督办", f"新的整改时限 {task.deadline}"))
+        events.append((task.pk, parent.pk, "督办任务逾期，提级督办", f"{task.org} 的督办任务 #{task.pk} 逾期未整改"))
+        events.append((task.pk, task.org_id, "督办任务逾期，已提级督办", f"新的整改时限 {task.deadline}"))
     RectificationTask.objects.bulk_update(moved, ["escalated_to", "escalations", "deadline"], batch_size=CHUNK)
     TaskStep.objects.bulk_create(steps, batch_size=CHUNK)
     inbox.post(events)

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from dangjian.accounts import roles
 from dangjian.accounts.models import RoleAssignment
+from dangjian.core import bulk
 
 from . import notify
 from .models import InboxMessage
@@ -29,17 +30,19 @@ def holders(org_ids, perm: str = roles.ALERTS_MANAGE) -> dict[int, set[int]]:
 
 
 def post(events: list[tuple]) -> int:
-    """`events`: (task, org id to tell, title, body). One inbox row per holder; adapters after commit."""
+    """`events`: (task id, org id to tell, title, body). One inbox row per holder; adapters after commit."""
     if not events:
         return 0
     who = holders({org_id for _, org_id, _, _ in events})
-    rows = [InboxMessage(user_id=user_id, task_id=task.pk, title=title[:200], body=body[:1000])
-            for task, org_id, title, body in events for user_id in sorted(who.get(org_id, ()))]
-    InboxMessage.objects.bulk_create(rows, batch_size=2000)
+    rows = [{"user_id": user_id, "task_id": task_id, "title": title[:200], "body": body[:1000]}
+            for task_id, org_id, title, body in events for user_id in sorted(who.get(org_id, ()))]
+    bulk.insert_dicts(InboxMessage, rows)
     if rows and notify.adapters():
         from django.contrib.auth import get_user_model
 
-        names = dict(get_user_model().objects.filter(pk__in={r.user_id for r in rows}).values_list("pk", "username"))
-        notices = [notify.Notice(r.user_id, names.get(r.user_id, ""), r.title, r.body, r.task_id) for r in rows]
+        names = dict(get_user_model().objects.filter(pk__in={r["user_id"] for r in rows})
+                     .values_list("pk", "username"))
+        notices = [notify.Notice(r["user_id"], names.get(r["user_id"], ""), r["title"], r["body"], r["task_id"])
+                   for r in rows]
         transaction.on_commit(lambda: notify.deliver(notices))
     return len(rows)
