@@ -80,11 +80,11 @@ def run(on: dt.date, codes=None) -> Evaluation:
     Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on"], batch_size=CHUNK)
     for part in _chunks(recurred):
         Finding.objects.filter(pk__in=part).update(recurrences=F("recurrences") + 1)
-    for part in _chunks(same):
-        Finding.objects.filter(pk__in=part).update(last_seen=on)
     gone = [row[0] for key, row in existing.items() if key not in hits and row[3] is None]
     for part in _chunks(gone):
         Finding.objects.filter(pk__in=part).update(resolved_on=on)
+    # Every finding still active was seen today: one statement, however many there are.
+    Finding.objects.filter(rule__in=codes, resolved_on__isnull=True).exclude(last_seen=on).update(last_seen=on)
     evaluation.opened, evaluation.still_open, evaluation.resolved = len(new), len(changed) + len(same), len(gone)
     evaluation.tasks_opened, evaluation.tasks_reopened = open_tasks(on, codes)
     evaluation.tasks_escalated = escalate(on)
