@@ -64,7 +64,20 @@ def authenticate_password(username: str, password: str) -> User | None:
         user.last_login = now
         user.save(update_fields=["failed_logins", "locked_until", "last_login"])
         audit.record("auth.login", actor=user, obj=user)
+        _login_fact(user, now)
         return user
+
+
+def _login_fact(user: User, now) -> None:
+    """A member's log-in is a behaviour fact (the activity indices read it); other accounts leave none."""
+    from dangjian.analytics import facts
+    from dangjian.analytics.models import FactKind
+    from dangjian.members.choices import MemberStatus
+    from dangjian.members.models import Member
+
+    member = Member.objects.filter(user=user, status=MemberStatus.NORMAL).values_list("pk", "org_id").first()
+    if member:
+        facts.record(FactKind.LOGIN, on=timezone.localdate(now), org_id=member[1], member_id=member[0])
 
 
 def do_login(request, user: User) -> None:

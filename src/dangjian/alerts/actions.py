@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from django.http import Http404
 
 from dangjian.accounts import roles
+from dangjian.analytics import facts
+from dangjian.analytics.models import FactKind
 from dangjian.core import audit
 from dangjian.orgs.models import Organization
 
@@ -101,6 +103,8 @@ def _note(note: str, field: str, required_message: str) -> str:
 
 def _step(task, kind, on, actor, note, title, tell_org_id=None):
     step = TaskStep.objects.create(task=task, kind=kind, on=on, actor=actor, note=note)
+    facts.record(FactKind.TASK_STEP, on=on, org_id=task.org_id, ref=facts.ref_of(step),
+                 detail={"step": kind, "rule": task.finding.rule, "task": task.pk})
     inbox.post([(task.pk, tell_org_id or task.org_id, title, note or StepKind(kind).label)])
     return step
 

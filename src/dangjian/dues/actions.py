@@ -12,6 +12,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.accounts import roles
+from dangjian.analytics import facts
+from dangjian.analytics.models import FactKind
 from dangjian.core import audit, rulebook
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
@@ -246,6 +248,10 @@ def _pay(member: Member, *, months, actor, idempotency_key, method, paid_by="", 
         except IntegrityError:  # a concurrent payment of the same month won
             raise ValidationError({"months": ALREADY_PAID.format(month=label(month))}) from None
     total = sum((p.amount for p in payments), Decimal("0"))
+    facts.record_many([facts.fact(FactKind.DUES_PAYMENT, on=paid_on, org_id=member.org_id, member_id=member.pk,
+                                  quantity=p.amount, ref=facts.ref_of(p), detail={"month": f"{p.bill.month:%Y-%m}",
+                                                                                 "method": method})
+                       for p in payments])
     audit.record("dues.pay", actor=actor, obj=member,
                  after={"months": [m.isoformat() for m in months], "total": str(total), "method": method},
                  detail=f"{member}：缴纳{'、'.join(label(m) for m in months)}党费共 {total} 元")
@@ -268,6 +274,8 @@ def do_record_voluntary_payment(member: Member, *, amount, actor, idempotency_ke
         member=member, kind=DuesPayment.Kind.VOLUNTARY, amount=value, method=method,
         paid_on=paid_on or dt.date.today(), idempotency_key=f"{idempotency_key}:voluntary", for_central=central,
         recorded_by=actor)
+    facts.record(FactKind.DUES_PAYMENT, on=payment.paid_on, org_id=member.org_id, member_id=member.pk, quantity=value,
+                 ref=facts.ref_of(payment), detail={"voluntary": True, "method": method})
     audit.record("dues.voluntary", actor=actor, obj=member, after={"amount": str(value), "for_central": central},
                  detail=f"{member}：自愿多交党费 {value} 元" + ("（全额上缴中央）" if central else ""))
     return payment
@@ -288,6 +296,8 @@ def do_reverse_payment(payment: DuesPayment, *, reason: str, actor) -> DuesPayme
     found.reversal_reason = reason.strip()[:200]
     found.save(update_fields=["active", "reversed_by", "reversed_at", "reversal_reason"])
     month = label(found.bill.month) if found.bill_id else "自愿多交"
+    facts.record(FactKind.DUES_REVERSAL, on=timezone.localdate(), org_id=found.member.org_id, member_id=found.member_id,
+                 quantity=-found.amount, ref=facts.ref_of(found), detail={"reason": found.reversal_reason})
     audit.record("dues.reverse", actor=actor, obj=found.member,
                  after={"payment": found.pk, "amount": str(found.amount), "reason": found.reversal_reason},
                  detail=f"{found.member}：冲正{month} {found.amount} 元，原因：{found.reversal_reason}")

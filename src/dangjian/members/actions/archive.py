@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from dangjian.accounts import roles
+from dangjian.analytics import facts
+from dangjian.analytics.models import FactKind
 from dangjian.core import audit
 from dangjian.core.actions import changed, check_version, require, snapshot
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
@@ -183,6 +185,8 @@ def do_change_member_status(member: Member, *, status: str, on: dt.date, reason:
     member.version += 1
     member.save()
     record_periods([member], on)
+    facts.record(FactKind.STATUS_CHANGE, on=on, org_id=member.org_id, member_id=member.pk,
+                 detail={"from": before.get("status"), "to": status})
     old, new = changed(before, _audit_snapshot(member))
     audit.record("member.status", actor=actor, obj=member, before=old, after=new)
     return member

@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from dangjian.accounts import roles
+from dangjian.analytics import facts
+from dangjian.analytics.models import FactKind
 from dangjian.core import audit
 from dangjian.orgs.models import Organization
 
@@ -166,6 +168,8 @@ def do_receive_transfer(transfer, *, actor, on: dt.date | None = None):
     member.version += 1
     member.save(update_fields=["org", "version", "updated_at"])
     record_periods([member], received_on)
+    facts.record(FactKind.TRANSFER_IN, on=received_on, org_id=member.org_id, member_id=member.pk,
+                 ref=facts.ref_of(transfer), detail={"from_org": transfer.from_org_id})
     transfer.state, transfer.received_on = transfer.State.RECEIVED, received_on
     _transfer_step(transfer, actor, "接收")
     transfer.version += 1
