@@ -43,3 +43,17 @@ def committee(org, members, since: dt.date, until: dt.date | None = None):
 def place_in_group(group, members, since: dt.date):
     for m in members:
         GroupMembership.objects.create(group=group, member=m, started_on=since)
+
+
+def add_members(org, n, **overrides):
+    """Members written directly (as the demo and imports do), with their history opened."""
+    import uuid
+
+    from dangjian.members.history import open_missing_periods
+    from dangjian.members.models import Member
+    from factories import member_data
+
+    made = [Member.objects.create(org=org, id_number_index=f"t-{uuid.uuid4().hex}", name_initials="",
+                                  **member_data(**overrides)) for _ in range(n)]
+    open_missing_periods()
+    return made
