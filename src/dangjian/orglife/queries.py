@@ -274,3 +274,72 @@ def upcoming_for(member, now: dt.datetime | None = None, days: int = 60):
     return (Meeting.objects.filter(attendances__member=member, ends_at__gte=now - dt.timedelta(hours=2),
                                    starts_at__lte=now + dt.timedelta(days=days))
             .exclude(state="cancelled").select_related("org").order_by("starts_at"))
+
+
+# -- what the warning engine reads ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodGap:
+    org_id: int
+    kind: str
+    span: rules.Span
+    overdue: bool  # True: the period has ended without the meeting; False: it ends within the reminder days
+    days_left: int | None = None
+
+
+def period_gaps(on: dt.date, orgs=None) -> list[PeriodGap]:
+    """For every branch and 党小组: each kind whose last ended period passed without it (overdue), and each kind not
+    yet held in a period ending within the reminder days (due soon)."""
+    orgs = orgs if orgs is not None else Organization.objects.filter(status=OrgStatus.ACTIVE)
+    reminders = rulebook.value("orglife_reminder_days", on)
+    frequencies = rulebook.value("orglife_frequency", on)
+    this_year = {r.org.pk: r for r in compliance(orgs, on.year, on)}
+    last_year = {r.org.pk: r for r in compliance(orgs, on.year - 1, on)}
+    gaps = []
+    for org_id, row in this_year.items():
+        statuses = {k.kind: k for k in row.kinds}
+        previous = {k.kind: k for k in last_year[org_id].kinds} if org_id in last_year else {}
+        for kind in participants.kinds_for(row.org):
+            unit = frequencies[kind]
+            last_span = rules.span_of(rules.span_of(on, unit).start - dt.timedelta(days=1), unit)
+            source = statuses if last_span.start.year == on.year else previous
+            status = source.get(kind)
+            if status and any(s.key == last_span.key for s in status.missing):
+                gaps.append(PeriodGap(org_id, kind, last_span, True))
+            now = statuses.get(kind)
+            if now and now.current and not now.current_held and now.days_left is not None and \
+                    now.days_left < reminders[unit]:
+                gaps.append(PeriodGap(org_id, kind, now.current, False, now.days_left))
+    return gaps
+
+
+@dataclass(frozen=True)
+class StudyGap:
+    member_id: int
+    org_id: int
+    name: str
+    hours: Decimal
+    pace: Decimal
+    red: bool
+
+
+def study_gaps(on: dt.date, members=None) -> list[StudyGap]:
+    """Members whose study hours this year are behind the even pace (red below the red share of it)."""
+    from dangjian.members.choices import MemberStatus
+    from dangjian.members.models import Member
+
+    pace = rules.study_pace(on)
+    if pace <= 0:
+        return []
+    num, den = rulebook.value("study_pace_red_share", on)
+    red_below = pace * num / den
+    members = members if members is not None else Member.objects.all()
+    rows = list(members.filter(status=MemberStatus.NORMAL, joined_on__lte=on,
+                               org__org_type__in=BRANCH_TYPES).values_list("pk", "org_id", "name").order_by("pk"))
+    years = member_years([r[0] for r in rows], on.year)
+    out = []
+    for member_id, org_id, name in rows:
+        hours = years[member_id].study_hours
+        if hours < pace:
+            out.append(StudyGap(member_id, org_id, name, hours, pace, hours < red_below))
+    return out

@@ -126,10 +126,9 @@ def default_study_hours(kind: str, starts_at: dt.datetime, ends_at: dt.datetime,
 
 
 def study_pace(on: dt.date) -> Decimal:
-    """The 学时 a member should have by `on` at an even pace through the year."""
-    year_start, year_end = dt.date(on.year, 1, 1), dt.date(on.year, 12, 31)
-    share = Decimal((on - year_start).days + 1) / Decimal((year_end - year_start).days + 1)
-    return (Decimal(rulebook.value("study_hours_per_year", on)) * share).quantize(Decimal("0.1"))
+    """The 学时 a member should have by `on` at an even pace: 1/12 of the year's target per month completed."""
+    months = on.month - 1
+    return (Decimal(rulebook.value("study_hours_per_year", on)) * months / 12).quantize(Decimal("0.1"))
 
 
 KIND_LABELS = dict(MeetingKind.choices)
