@@ -89,9 +89,22 @@ def window_refusal(meeting: Meeting, now: dt.datetime | None = None) -> str | No
     return None
 
 
-def qr_svg(url: str) -> str:
-    """The QR code of `url` as an inline SVG (drawn on the server, no script or CDN)."""
-    return segno.make(url, error="m").svg_inline(scale=6, border=2)
+def qr_path(url: str, border: int = 2) -> tuple[int, str]:
+    """The QR code of `url` as (size, SVG path data): the page draws it inline, escaped like any other text, with
+    no script and no CDN. Dark modules are joined into horizontal runs to keep the path short."""
+    rows = list(segno.make(url, error="m").matrix_iter(border=border))
+    parts = []
+    for y, row in enumerate(rows):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return len(rows), "".join(parts)
 
 
 def _coordinate(value, field: str, errors: dict):

@@ -170,6 +170,16 @@ class Attendance(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="one_attendance_per_member")]
 
 
+class MeetingPartQuerySet(OrgLifeQuerySet):
+    """Rows belonging to a meeting (votes, files): a member sees those of the meetings they are due at."""
+
+    org_field = "meeting__org"
+
+    @staticmethod
+    def own(user) -> Q:
+        return Q(meeting_id__in=Attendance.objects.filter(member__user=user).values("meeting_id"))
+
+
 class MeetingVote(TimeStampedModel):
     """A vote at a 支部党员大会 (支部条例 第十一条): it may be held only when the voting members present exceed half
     of those due, and a motion passes only when the yes votes exceed half of those due. 预备党员, members under
@@ -186,7 +196,7 @@ class MeetingVote(TimeStampedModel):
     passed = models.BooleanField("通过")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    objects = AttendanceQuerySet.as_manager()
+    objects = MeetingPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = "表决"
@@ -215,7 +225,7 @@ class MeetingFile(TimeStampedModel):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    objects = AttendanceQuerySet.as_manager()
+    objects = MeetingPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = "会议附件"

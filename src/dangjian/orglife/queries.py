@@ -219,9 +219,10 @@ def member_years(member_ids, year: int) -> dict[int, MemberYear]:
                 leave=Count("id", filter=Q(presence=Presence.LEAVE_APPROVED)),
                 hours=Sum("meeting__study_hours", filter=Q(presence=Presence.PRESENT))).order_by())
     target = rulebook.value("study_hours_per_year", dt.date(year, 12, 31))
-    found = {r["member_id"]: MemberYear(r["due"], r["present"], r["leave"], r["hours"] or Decimal("0"), target)
+    found = {r["member_id"]: MemberYear(r["due"], r["present"], r["leave"],
+                                        Decimal(r["hours"] or 0).quantize(Decimal("0.1")), target)
              for r in rows}
-    return {m: found.get(m, MemberYear(0, 0, 0, Decimal("0"), target)) for m in member_ids}
+    return {m: found.get(m, MemberYear(0, 0, 0, Decimal("0.0"), target)) for m in member_ids}
 
 
 def member_year(member, year: int) -> MemberYear:
