@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-@pytest.fixture(autouse=True)
-def _orglife_files(settings, tmp_path):
-    settings.ORGLIFE_FILE_DIR = tmp_path / "orglife"
-
-
 def test_every_kind_of_organisational_life_and_study_hours_is_a_rule_with_a_citation():
     codes = {c for c in REGISTRY if c.startswith("orglife.")}
     assert codes == {"orglife.general_meeting", "orglife.committee_meeting", "orglife.group_meeting",
