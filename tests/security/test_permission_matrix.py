@@ -555,7 +555,7 @@ def alerts_targets(world):
 def orglife_models():
     from dangjian.orglife import models as m
 
-    return (m.Meeting, m.MeetingFile, m.Appraisal, m.FollowUpItem)
+    return (m.Meeting, m.MeetingFile, m.Appraisal, m.FollowUpItem, m.HeartTalk)
 
 
 def orglife_targets(world):
@@ -583,6 +583,9 @@ def orglife_targets(world):
         out[m.Appraisal][code] = appraisal
         out[m.FollowUpItem][code] = m.FollowUpItem.objects.create(org=org, member=world.members[code][0],
                                                                   title="后续处置", opened_on=dt.date(2026, 1, 10))
+        out[m.HeartTalk][code] = m.HeartTalk.objects.create(
+            org=org, held_on=dt.date(2026, 1, 10), initiator=world.members[code][0], counterpart=world.members[code][1],
+            category="member_member", topic="谈心", recorded_by=world.organizer)
     return out
 
 
@@ -592,4 +595,5 @@ def orglife_oracles():
     staff = {role: {"orglife.view": codes, "orglife.manage": codes, "orglife.review": GOV_APPROVE.get(role, set())}
              for role, codes in GOV_SCOPE.items()}
     meetings = {**staff, "member_user": {"orglife.view": {"BR1"}}}  # the meetings the member is due at
-    return {m.Meeting: meetings, m.MeetingFile: meetings, m.Appraisal: staff, m.FollowUpItem: staff}
+    own = {**staff, "member_user": {"orglife.view": {"BR1"}}}  # BR1's follow-up item is the member's own
+    return {m.Meeting: meetings, m.MeetingFile: meetings, m.Appraisal: staff, m.FollowUpItem: own, m.HeartTalk: own}

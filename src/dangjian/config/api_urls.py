@@ -10,6 +10,7 @@ from dangjian.members.api.transfers import IncomingLetterViewSet, TransferLetter
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api import governance as gov_api
 from dangjian.orgs.api.views import OrganizationViewSet
+from dangjian.orglife.api import views as orglife_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -29,6 +30,12 @@ router.register("setup-findings", gov_api.SetupFindingViewSet, basename="setup-f
 # Early warnings (亮灯预警) and rectification (督办)
 router.register("findings", FindingViewSet, basename="finding")
 router.register("rectification-tasks", RectificationTaskViewSet, basename="rectification-task")
+# Organisational life (组织生活)
+router.register("meetings", orglife_api.MeetingViewSet, basename="meeting")
+router.register("appraisals", orglife_api.AppraisalViewSet, basename="appraisal")
+router.register("heart-talks", orglife_api.HeartTalkViewSet, basename="heart-talk")
+router.register("follow-ups", orglife_api.FollowUpViewSet, basename="follow-up")
+router.register("orglife-compliance", orglife_api.ComplianceViewSet, basename="orglife-compliance")
 
 
 class SchemaView(SpectacularAPIView):
