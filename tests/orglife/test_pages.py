@@ -132,3 +132,17 @@ def test_the_secretary_cannot_approve_their_own_record(world):
     c = client_for(world.secretary)
     c.post(f"/orglife/meetings/{meeting.pk}/submit/")
     assert c.post(f"/orglife/meetings/{meeting.pk}/approve/").status_code == 404
+
+
+def test_the_home_page_names_a_returned_record_and_the_reviewer_sees_what_waits(world):
+    meeting = hold(world, world.br1, "general_meeting", D(2026, 3, 1))
+    client_for(world.secretary).post(f"/orglife/meetings/{meeting.pk}/submit/")
+    assert "待审核的会议记录" in client_for(world.committee_organizer).get("/").content.decode()
+    client_for(world.committee_organizer).post(f"/orglife/meetings/{meeting.pk}/return/", {"reason": "补充材料"})
+    assert "被上级退回的会议记录" in client_for(world.secretary).get("/").content.decode()
+
+
+def test_participants_of_a_meeting_to_come_are_notified(world):
+    schedule(world, world.br1, "party_lecture", timezone.localdate() + dt.timedelta(days=5), place="三楼会议室")
+    page = client_for(world.member_user).get("/orglife/me/").content.decode()
+    assert "会议通知：党课" in page and "三楼会议室" in page

@@ -102,7 +102,8 @@ def sync_due(meeting: Meeting) -> None:
 def do_schedule_meeting(org, *, kind: str, topic: str, starts_at: dt.datetime, ends_at: dt.datetime,
                         place: str = "", also_counts_as=(), latitude=None, longitude=None, checkin_radius=None,
                         plan: MeetingPlan | None = None, actor) -> Meeting:
-    """Put a meeting on the organisation's calendar; the participants due are those of its date."""
+    """Put a meeting on the organisation's calendar; the participants due are those of its date, and those of
+    a meeting still to come are told (in-app inbox and the configured SMS/email adapters)."""
     org = _locked_org(org, actor, roles.ORGLIFE_MANAGE)
     errors = _schedule_errors(org, kind=kind, topic=topic, starts_at=starts_at, ends_at=ends_at,
                               also_counts_as=also_counts_as, latitude=latitude, longitude=longitude,
@@ -115,6 +116,10 @@ def do_schedule_meeting(org, *, kind: str, topic: str, starts_at: dt.datetime, e
         longitude=longitude, checkin_radius=checkin_radius, plan=plan, created_by=actor,
         study_hours=rules.default_study_hours(kind, starts_at, ends_at, timezone.localdate(starts_at)))
     sync_due(meeting)
+    if meeting.starts_at > timezone.now():
+        from .notices import meeting_notice, notify_participants
+
+        notify_participants(meeting, *meeting_notice(meeting))
     audit.record("orglife.schedule", actor=actor, obj=meeting, after=_meeting_dict(meeting),
                  detail=f"{org}：安排{meeting.get_kind_display()}（{meeting.held_on}）")
     return meeting
@@ -175,6 +180,11 @@ def do_cancel_meeting(meeting, *, reason: str, actor) -> Meeting:
     meeting.state, meeting.review_note = MeetingState.CANCELLED, reason.strip()[:500]
     meeting.version += 1
     meeting.save()
+    if meeting.starts_at > timezone.now():
+        from .notices import notify_participants
+
+        notify_participants(meeting, f"会议取消：{meeting.get_kind_display()}（{timezone.localtime(meeting.starts_at):%m月%d日 %H:%M}）",
+                            f"{meeting.org}原定召开的{meeting.get_kind_display()}（{meeting.topic}）已取消：{meeting.review_note}")
     audit.record("orglife.cancel", actor=actor, obj=meeting, after={"state": meeting.state, "reason": meeting.review_note},
                  detail=f"{meeting.org}：取消{meeting.get_kind_display()}（{meeting.held_on}）")
     return meeting

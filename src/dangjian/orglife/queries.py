@@ -344,3 +344,34 @@ def study_gaps(on: dt.date, members=None) -> list[StudyGap]:
         if hours < pace:
             out.append(StudyGap(member_id, org_id, name, hours, pace, hours < red_below))
     return out
+
+
+def attention_items(user, today: dt.date | None = None) -> list:
+    """For the home page: kinds still owed in a period about to end, records sent back to correct, and (for the
+    organisation above) records waiting for review — all within the user's scope."""
+    from django.urls import reverse
+
+    from dangjian.accounts import roles
+    from dangjian.members.queries import AttentionItem
+    from dangjian.orgs.queries import top_visible
+
+    today = today or timezone.localdate()
+    items = []
+    tops = top_visible(user, roles.ORGLIFE_MANAGE)
+    if tops:
+        visible = Organization.objects.restrict(user, roles.ORGLIFE_MANAGE).filter(status=OrgStatus.ACTIVE)
+        gaps = [g for g in period_gaps(today, visible) if not g.overdue]
+        if gaps:
+            names = "、".join(sorted({rules.KIND_LABELS[g.kind] for g in gaps}))
+            items.append(AttentionItem("本周期即将结束尚未开展的组织生活", len(gaps), f"{names}：请及时安排",
+                                       url=reverse("orglife:compliance", args=[tops[0].pk]), level="yellow"))
+        returned = Meeting.objects.restrict(user, roles.ORGLIFE_MANAGE).filter(state="returned").count()
+        if returned:
+            items.append(AttentionItem("被上级退回的会议记录", returned, "请按审核意见修改后重新报送",
+                                       url=reverse("orglife:calendar", args=[tops[0].pk]), level="red"))
+    if user.has_perm_anywhere(roles.ORGLIFE_REVIEW):
+        waiting = Meeting.objects.restrict(user, roles.ORGLIFE_REVIEW).filter(state="submitted").count()
+        if waiting:
+            items.append(AttentionItem("待审核的会议记录", waiting, "下级党组织报送的会议记录，请审核通过或退回",
+                                       url=reverse("orglife:reviews"), level="yellow"))
+    return items

@@ -585,7 +585,10 @@ class MineView(ScopedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         member = participants.member_of_user(self.request.user)
         year = _year(self.request.GET.get("year"))
-        context = {"member": member, "year": year, "feed": feed_for(self.request.user)}
+        from dangjian.alerts.models import InboxMessage
+
+        context = {"member": member, "year": year, "feed": feed_for(self.request.user),
+                   "notices": InboxMessage.objects.restrict(self.request.user).filter(task__isnull=True)[:10]}
         if member is not None:
             context["upcoming"] = queries.upcoming_for(member)
             context["history"] = (Attendance.objects.filter(member=member, meeting__starts_at__year=year,
