@@ -15,14 +15,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.accounts import roles
-from dangjian.core import audit, rulebook
+from dangjian.core import audit
 from dangjian.core.actions import require
-from dangjian.members.models import Member
 from dangjian.members.rules import voting_refusal
 from dangjian.orgs.models import Organization
 
 from . import participants, rules
-from .choices import HELD_STATES, MeetingKind, MeetingState, Presence, Recurrence
+from .choices import MeetingKind, MeetingState, Presence, Recurrence
 from .models import Attendance, Meeting, MeetingPlan, MeetingVote
 
 NOT_IN_SCOPE = "记录不存在或不在您的管理范围内"
@@ -362,11 +361,3 @@ def do_return_meeting(meeting, *, reason: str, actor) -> Meeting:
     audit.record("orglife.return", actor=actor, obj=meeting, after={"state": meeting.state, "reason": meeting.review_note},
                  detail=f"退回{meeting.org}的{meeting.get_kind_display()}会议记录")
     return meeting
-
-
-def held(meetings):
-    return meetings.filter(state__in=HELD_STATES)
-
-
-def member_by_pk(pk) -> Member | None:
-    return Member.objects.filter(pk=pk).first() if pk else None

@@ -15,7 +15,6 @@ import segno
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from dangjian.accounts import roles
@@ -183,10 +182,3 @@ def do_reset_checkin_code(meeting, *, actor) -> Meeting:
     meeting.save(update_fields=["checkin_key", "updated_at"])
     audit.record("orglife.checkin_reset", actor=actor, obj=meeting, detail="重置签到码")
     return meeting
-
-
-def meeting_or_404(pk, user, perm) -> Meeting:
-    found = Meeting.objects.restrict(user, perm).filter(pk=pk).first()
-    if found is None:
-        raise Http404("会议不存在或不在您的范围内")
-    return found

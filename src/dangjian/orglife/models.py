@@ -139,12 +139,16 @@ class Meeting(TimeStampedModel):
         return self.state in HELD_STATES
 
 
-class AttendanceQuerySet(OrgLifeQuerySet):
-    org_field = "meeting__org"
+class MemberRowQuerySet(OrgLifeQuerySet):
+    """Rows about one member (attendance, appraisal entry, follow-up item): the member sees their own."""
 
     @staticmethod
     def own(user) -> Q:
         return Q(member__user=user)
+
+
+class AttendanceQuerySet(MemberRowQuerySet):
+    org_field = "meeting__org"
 
 
 class Attendance(TimeStampedModel):
@@ -267,12 +271,8 @@ class Appraisal(TimeStampedModel):
         return f"{self.year}年度民主评议党员"
 
 
-class AppraisalEntryQuerySet(OrgLifeQuerySet):
+class AppraisalEntryQuerySet(MemberRowQuerySet):
     org_field = "appraisal__org"
-
-    @staticmethod
-    def own(user) -> Q:
-        return Q(member__user=user)
 
 
 class AppraisalEntry(TimeStampedModel):
@@ -300,12 +300,6 @@ class AppraisalEntry(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["appraisal", "member"], name="one_entry_per_member")]
 
 
-class FollowUpQuerySet(OrgLifeQuerySet):
-    @staticmethod
-    def own(user) -> Q:
-        return Q(member__user=user)
-
-
 class FollowUpItem(TimeStampedModel):
     """A follow-up opened by a 不合格 grade: education first, then handling under the escalation ladder
     (教育条例 第二十八至三十一条). Closed with a note, never deleted."""
@@ -320,7 +314,7 @@ class FollowUpItem(TimeStampedModel):
     closed_on = models.DateField("办结日期", null=True, blank=True)
     closing_note = models.CharField("办结情况", max_length=500, blank=True)
 
-    objects = FollowUpQuerySet.as_manager()
+    objects = MemberRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = "后续处置事项"

@@ -122,24 +122,31 @@ class ComplianceView(OrgPage, TemplateView):
         return super().get_context_data(**context, **kwargs)
 
 
-class OrgForm(ActionFormView):
-    """A form page of one action on an organisation; success returns to its calendar."""
+class OrgLifeForm(ActionFormView):
+    """A form page of one action on `scoped_model`; `title` names it, `back` (a URL name taking the target's
+    `back_field`) is where Cancel and success lead."""
 
     template_name = "orglife/form.html"
-    scoped_model = Organization
     perm = roles.ORGLIFE_MANAGE
     title = ""
     enctype = ""
+    back = ""
+    back_field = "pk"
 
     def render_form(self, target, form):
         return render(self.request, self.template_name, {"form": form, "target": target, "title": self.title,
                                                          "back": self.back_url(target), "enctype": self.enctype})
 
     def back_url(self, target):
-        return reverse("orglife:calendar", args=[target.pk])
+        return reverse(self.back, args=[getattr(target, self.back_field)])
 
     def get_success_url(self, obj):
         return self.back_url(self.get_target())
+
+
+class OrgForm(OrgLifeForm):
+    scoped_model = Organization
+    back = "orglife:calendar"
 
 
 class MeetingCreateView(OrgForm):
@@ -188,6 +195,7 @@ class TalksView(OrgPage, TemplateView):
 
 class TalkCreateView(OrgForm):
     title = "登记谈心谈话"
+    back = "orglife:talks"
     success_message = "已登记谈心谈话"
 
     def get_form(self, target, data=None):
@@ -199,8 +207,6 @@ class TalkCreateView(OrgForm):
                                          counterpart=d["counterpart"], topic=d["topic"], follow_up=d["follow_up"],
                                          actor=self.request.user)
 
-    def back_url(self, target):
-        return reverse("orglife:talks", args=[target.pk])
 
 
 class AppraisalsView(OrgPage, TemplateView):
@@ -262,22 +268,9 @@ class MeetingView(ScopedViewMixin, TemplateView):
             extra_labels=[rules.KIND_LABELS[k] for k in meeting.also_counts_as], **kwargs)
 
 
-class MeetingForm(ActionFormView):
-    """A form page of one action on a meeting; success returns to the meeting."""
-
-    template_name = "orglife/form.html"
+class MeetingForm(OrgLifeForm):
     scoped_model = Meeting
-    perm = roles.ORGLIFE_MANAGE
-    title = ""
-    enctype = ""
-
-    def render_form(self, target, form):
-        return render(self.request, self.template_name, {"form": form, "target": target, "title": self.title,
-                                                         "back": reverse("orglife:meeting", args=[target.pk]),
-                                                         "enctype": self.enctype})
-
-    def get_success_url(self, obj):
-        return reverse("orglife:meeting", args=[self.get_target().pk])
+    back = "orglife:meeting"
 
     def due_members(self, meeting):
         return Member.objects.filter(meeting_attendances__meeting=meeting).order_by("name")
@@ -512,18 +505,9 @@ class AppraisalView(ScopedViewMixin, TemplateView):
                                         limit=rules.excellent_limit(graded, timezone.localdate()), **kwargs)
 
 
-class AppraisalForm(ActionFormView):
-    template_name = "orglife/form.html"
+class AppraisalForm(OrgLifeForm):
     scoped_model = Appraisal
-    perm = roles.ORGLIFE_MANAGE
-    title = ""
-
-    def render_form(self, target, form):
-        return render(self.request, self.template_name, {"form": form, "target": target, "title": self.title,
-                                                         "back": reverse("orglife:appraisal", args=[target.pk])})
-
-    def get_success_url(self, obj):
-        return reverse("orglife:appraisal", args=[self.get_target().pk])
+    back = "orglife:appraisal"
 
 
 class AssessView(AppraisalForm):
@@ -554,23 +538,16 @@ class DecideView(AppraisalForm):
                                               decided_on=form.cleaned_data["decided_on"], actor=self.request.user)
 
 
-class FollowUpCloseView(ActionFormView):
-    template_name = "orglife/form.html"
+class FollowUpCloseView(OrgLifeForm):
     scoped_model = FollowUpItem
-    perm = roles.ORGLIFE_MANAGE
+    title = "办结后续处置事项"
     form_class = f.CloseFollowUpForm
     success_message = "已办结"
-
-    def render_form(self, target, form):
-        return render(self.request, self.template_name, {"form": form, "target": target, "title": "办结后续处置事项",
-                                                         "back": reverse("orglife:appraisals", args=[target.org_id])})
+    back, back_field = "orglife:appraisals", "org_id"
 
     def perform(self, item, form):
         return appraisals.do_close_follow_up(item, on=form.cleaned_data["closed_on"],
                                              note=form.cleaned_data["closing_note"], actor=self.request.user)
-
-    def get_success_url(self, obj):
-        return reverse("orglife:appraisals", args=[obj.org_id])
 
 
 # -- members' own pages --------------------------------------------------------------------------------------------

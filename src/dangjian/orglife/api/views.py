@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 from dangjian.accounts import roles
 from dangjian.core.api import ScopedGenericViewSet, resolve_in_scope
 from dangjian.members.models import Member
+from dangjian.orgs.api.governance import GovernanceViewSet, _org_param
 from dangjian.orgs.models import Organization
 
 from .. import actions, appraisals, checkin, queries
@@ -24,15 +24,6 @@ from ..choices import Grade, MeetingKind, Recurrence
 from ..models import Appraisal, AppraisalEntry, Attendance, FollowUpItem, HeartTalk, Meeting, MeetingVote
 
 ORG_FILTER = OpenApiParameter("org", int, description="只看该党组织及其下级组织")
-
-
-def _org_param(request, perm):
-    raw = request.query_params.get("org")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ApiValidationError({"org": ["组织编号应为整数"]})
-    return get_object_or_404(Organization.objects.restrict(request.user, perm), pk=int(raw))
 
 
 def _body(serializer_class, request) -> dict:
@@ -147,17 +138,8 @@ class CheckInSerializer(serializers.Serializer):
 
 # -- meetings --------------------------------------------------------------------------------------------------
 
-class OrgLifeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+class OrgLifeViewSet(GovernanceViewSet):
     default_perm = roles.ORGLIFE_VIEW
-    org_path = "org__path"
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.action == "list":
-            org = _org_param(self.request, roles.ORGLIFE_VIEW)
-            if org is not None:
-                queryset = queryset.filter(**{f"{self.org_path}__startswith": org.path})
-        return queryset
 
 
 @extend_schema(parameters=[ORG_FILTER])
