@@ -127,3 +127,15 @@ def test_study_hours_count_the_meetings_attended_and_attendance_excludes_approve
     assert y1.rate == 0.5  # 1 present of 2 (the approved leave does not count against)
     assert y2.study_hours == Decimal("6.0") + Decimal("2.7")  # 2 h general meeting = 2.7 学时
     assert y1.hours_short == Decimal("28.0")
+
+
+def test_a_member_writes_their_own_self_assessment_and_nobody_elses(world, six):
+    appraisal = appraisals.do_open_appraisal(world.br1, year=2025, actor=world.secretary)
+    mine = appraisal.entries.get(member=world.own_member)
+    other = appraisal.entries.exclude(member=world.own_member).first()
+    appraisals.do_submit_self_assessment(mine, text="本年度按时参加组织生活，认真学习。", actor=world.member_user)
+    mine.refresh_from_db()
+    assert mine.self_assessment == "本年度按时参加组织生活，认真学习。"
+    with pytest.raises(ValidationError) as exc:
+        appraisals.do_submit_self_assessment(other, text="替别人写的个人自评内容。", actor=world.member_user)
+    assert "只能填写本人的个人自评" in str(exc.value)

@@ -173,3 +173,23 @@ def test_a_file_over_the_size_limit_is_refused(world, settings):
     with pytest.raises(ValidationError) as exc:
         files.do_add_file(meeting, upload=big, kind="photo", actor=world.secretary)
     assert "不能超过 1 MB" in str(exc.value)
+
+
+def test_a_rescheduled_meeting_takes_the_participants_of_its_new_date_and_a_held_one_cannot_move(world):
+    from .helpers import add_members
+
+    newcomer = add_members(world.br1, 1, joined_on=D(2099, 6, 1), converted_on=None, category="probationary")[0]
+    meeting = schedule(world, world.br1, "party_lecture", D(2099, 5, 20))
+    assert not meeting.attendances.filter(member=newcomer).exists()
+    moved = actions.do_reschedule_meeting(meeting, starts_at=at(2099, 6, 2, 9), ends_at=at(2099, 6, 2, 11),
+                                          actor=world.secretary)
+    assert moved.held_on == D(2099, 6, 2) and moved.attendances.filter(member=newcomer).exists()
+    with pytest.raises(ValidationError) as exc:
+        actions.do_reschedule_meeting(moved, starts_at=at(2099, 6, 2, 9), ends_at=at(2099, 6, 2, 8),
+                                      actor=world.secretary)
+    assert "结束时间应晚于开始时间" in str(exc.value)
+    done = hold(world, world.br1, "party_lecture", D(2026, 3, 1))
+    with pytest.raises(ValidationError) as exc:
+        actions.do_reschedule_meeting(done, starts_at=at(2026, 3, 2), ends_at=at(2026, 3, 2, 11),
+                                      actor=world.secretary)
+    assert "不能改期" in str(exc.value)

@@ -146,3 +146,19 @@ def test_participants_of_a_meeting_to_come_are_notified(world):
     schedule(world, world.br1, "party_lecture", timezone.localdate() + dt.timedelta(days=5), place="三楼会议室")
     page = client_for(world.member_user).get("/orglife/me/").content.decode()
     assert "会议通知：党课" in page and "三楼会议室" in page
+
+
+def test_the_member_submits_a_self_assessment_from_their_page(world):
+    from dangjian.orglife import appraisals
+
+    appraisal = appraisals.do_open_appraisal(world.br1, year=2025, actor=world.secretary)
+    entry = appraisal.entries.get(member=world.own_member)
+    c = client_for(world.member_user)
+    assert "提交个人自评" in c.get("/orglife/me/").content.decode()
+    c.post("/orglife/me/self-assessment/", {"entry": entry.pk, "self_assessment": "认真履行党员义务，积极参加组织生活。"})
+    entry.refresh_from_db()
+    assert entry.self_assessment == "认真履行党员义务，积极参加组织生活。"
+    other = appraisal.entries.exclude(member=world.own_member).first()
+    c.post("/orglife/me/self-assessment/", {"entry": other.pk, "self_assessment": "替别人写的个人自评内容。"})
+    other.refresh_from_db()
+    assert other.self_assessment == ""

@@ -162,6 +162,7 @@ AUDIT_ACTION_LABELS = {
     "orglife.file": "上传会议附件", "orglife.appraisal_open": "开启民主评议", "orglife.assess": "登记民主测评",
     "orglife.appraisal_decide": "评定民主评议等次", "orglife.follow_up_close": "办结后续处置事项",
     "orglife.talk": "登记谈心谈话", "orglife.feed_issue": "生成日历订阅地址", "orglife.feed_revoke": "停用日历订阅地址",
+    "orglife.reschedule": "会议改期", "orglife.self_assess": "提交个人自评",
 }
 
 

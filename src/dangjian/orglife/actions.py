@@ -124,6 +124,36 @@ def do_schedule_meeting(org, *, kind: str, topic: str, starts_at: dt.datetime, e
     return meeting
 
 
+@transaction.atomic
+def do_reschedule_meeting(meeting, *, starts_at: dt.datetime, ends_at: dt.datetime, place: str | None = None,
+                          actor) -> Meeting:
+    """Move a planned meeting (改期): the participants due follow the new date, and they are told."""
+    meeting = locked(Meeting, meeting, actor, roles.ORGLIFE_MANAGE)
+    if meeting.state != MeetingState.PLANNED:
+        raise ValidationError({"__all__": f"会议{meeting.get_state_display()}，不能改期"})
+    errors = _schedule_errors(meeting.org, kind=meeting.kind, topic=meeting.topic, starts_at=starts_at,
+                              ends_at=ends_at, also_counts_as=meeting.also_counts_as, latitude=meeting.latitude,
+                              longitude=meeting.longitude, checkin_radius=meeting.checkin_radius)
+    if errors:
+        raise ValidationError(errors)
+    before = _meeting_dict(meeting)
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    if place is not None:
+        meeting.place = place.strip()[:200]
+    meeting.study_hours = rules.default_study_hours(meeting.kind, starts_at, ends_at, timezone.localdate(starts_at))
+    meeting.version += 1
+    meeting.save()
+    sync_due(meeting)
+    if meeting.starts_at > timezone.now():
+        from .notices import meeting_notice, notify_participants
+
+        title, body = meeting_notice(meeting)
+        notify_participants(meeting, title.replace("会议通知", "会议改期"), body)
+    audit.record("orglife.reschedule", actor=actor, obj=meeting, before=before, after=_meeting_dict(meeting),
+                 detail=f"{meeting.org}：{meeting.get_kind_display()}改期至 {meeting.held_on}")
+    return meeting
+
+
 def _step(start: dt.datetime, recurrence: str, n: int) -> dt.datetime:
     from dangjian.members.periods import add_months
 

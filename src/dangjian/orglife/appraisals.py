@@ -91,6 +91,24 @@ def do_assess(entry, *, self_assessment: str = "", mutual_assessment: str = "", 
 
 
 @transaction.atomic
+def do_submit_self_assessment(entry, *, text: str, actor) -> AppraisalEntry:
+    """A member writes their own self-assessment (个人自评) while the appraisal is open."""
+    entry = AppraisalEntry.objects.select_for_update().filter(pk=getattr(entry, "pk", None), member__user=actor).first()
+    if entry is None:
+        raise ValidationError({"entry": "只能填写本人的个人自评"})
+    if entry.appraisal.state != Appraisal.State.OPEN:
+        raise ValidationError({"__all__": "民主评议已评定，不能修改个人自评"})
+    if len((text or "").strip()) < 10:
+        raise ValidationError({"self_assessment": "请填写个人自评（不少于 10 个字）"})
+    entry.self_assessment = text.strip()[:5000]
+    entry.version += 1
+    entry.save()
+    audit.record("orglife.self_assess", actor=actor, obj=entry.appraisal, after={"entry": entry.pk},
+                 detail=f"{entry.member.name}提交个人自评")
+    return entry
+
+
+@transaction.atomic
 def do_decide_appraisal(appraisal, *, grades: dict, decided_on: dt.date, actor) -> Appraisal:
     """The branch decides each member's grade: 优秀 at most ⅓ of those graded, 预备党员 without a grade; each
     不合格 opens a follow-up item (education first, then handling under the 教育条例's ladder)."""

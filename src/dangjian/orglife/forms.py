@@ -57,6 +57,17 @@ class PlanForm(BootstrapForm):
     place = forms.CharField(label="地点", max_length=200, required=False)
 
 
+class RescheduleForm(BootstrapForm):
+    starts_at = _datetime_field("开始时间")
+    ends_at = _datetime_field("结束时间")
+    place = forms.CharField(label="地点", max_length=200, required=False)
+
+
+class SelfAssessmentForm(forms.Form):
+    entry = forms.IntegerField(widget=forms.HiddenInput)
+    self_assessment = forms.CharField(label="个人自评", widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}))
+
+
 class RecordForm(BootstrapForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     topic = forms.CharField(label="议题", max_length=200)

@@ -5,6 +5,7 @@ from . import views as v
 urlpatterns = [
     path("", v.HomeView.as_view(), name="home"),
     path("me/", v.MineView.as_view(), name="mine"),
+    path("me/self-assessment/", v.SelfAssessmentView.as_view(), name="self_assessment"),
     path("me/feed/", v.FeedIssueView.as_view(), name="feed_issue"),
     path("me/feed/revoke/", v.FeedRevokeView.as_view(), name="feed_revoke"),
     path("feed.ics", v.FeedView.as_view(), name="feed"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("meetings/<int:pk>/leave/", v.LeaveView.as_view(), name="meeting_leave"),
     path("meetings/<int:pk>/on-behalf/", v.OnBehalfView.as_view(), name="meeting_on_behalf"),
     path("meetings/<int:pk>/vote/", v.VoteView.as_view(), name="meeting_vote"),
+    path("meetings/<int:pk>/reschedule/", v.RescheduleView.as_view(), name="meeting_reschedule"),
     path("meetings/<int:pk>/cancel/", v.CancelView.as_view(), name="meeting_cancel"),
     path("meetings/<int:pk>/files/new/", v.FileUploadView.as_view(), name="meeting_file"),
     path("meetings/<int:pk>/submit/", v.SubmitView.as_view(), name="meeting_submit"),

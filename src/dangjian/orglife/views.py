@@ -27,7 +27,7 @@ from . import actions, appraisals, checkin, files, participants, queries, rules
 from . import forms as f
 from .calendar_feed import calendar_text, feed_for, feed_user
 from .choices import HELD_STATES, MeetingKind, MeetingState, Presence
-from .models import Appraisal, Attendance, FollowUpItem, HeartTalk, Meeting, MeetingFile
+from .models import Appraisal, AppraisalEntry, Attendance, FollowUpItem, HeartTalk, Meeting, MeetingFile
 
 
 def _month(value: str | None) -> dt.date:
@@ -328,6 +328,21 @@ class VoteView(MeetingForm):
                                       actor=self.request.user)
 
 
+class RescheduleView(MeetingForm):
+    title = "会议改期"
+    success_message = "已改期，已通知应到人员"
+
+    def get_form(self, meeting, data=None):
+        initial = {"starts_at": timezone.localtime(meeting.starts_at), "ends_at": timezone.localtime(meeting.ends_at),
+                   "place": meeting.place}
+        return f.RescheduleForm(data, initial=initial)
+
+    def perform(self, meeting, form):
+        d = form.cleaned_data
+        return actions.do_reschedule_meeting(meeting, starts_at=d["starts_at"], ends_at=d["ends_at"],
+                                             place=d["place"], actor=self.request.user)
+
+
 class CancelView(MeetingForm):
     title = "取消会议"
     form_class = f.ReasonForm
@@ -573,10 +588,35 @@ class MineView(ScopedViewMixin, TemplateView):
                                   .select_related("meeting", "meeting__org").order_by("-meeting__starts_at")[:200])
             context["summary"] = queries.member_year(member, year)
             context["follow_ups"] = FollowUpItem.objects.filter(member=member, closed_on__isnull=True)
+            context["open_entries"] = AppraisalEntry.objects.filter(member=member, appraisal__state="open") \
+                .select_related("appraisal")
         if context["feed"]:
             context["feed_url"] = self.request.build_absolute_uri(reverse("orglife:feed")) + \
                 f"?token={context['feed'].token}"
         return super().get_context_data(**context, **kwargs)
+
+
+class SelfAssessmentView(ScopedViewMixin, View):
+    """A member submits their own self-assessment from their page (POST only; the entry must be their own)."""
+
+    scoped_model = AppraisalEntry
+    perm = roles.ORGLIFE_VIEW
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = f.SelfAssessmentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请填写个人自评")
+            return redirect("orglife:mine")
+        entry = self.scoped().filter(pk=form.cleaned_data["entry"]).first()
+        try:
+            appraisals.do_submit_self_assessment(entry, text=form.cleaned_data["self_assessment"], actor=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "已提交个人自评")
+        return redirect("orglife:mine")
 
 
 class FeedIssueView(ScopedViewMixin, View):

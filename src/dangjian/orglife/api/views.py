@@ -125,6 +125,12 @@ class VoteWriteSerializer(serializers.Serializer):
     abstain = serializers.IntegerField(min_value=0, default=0)
 
 
+class RescheduleSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True, default=None)
+
+
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
@@ -151,6 +157,7 @@ class MeetingViewSet(OrgLifeViewSet):
     serializer_class = MeetingSerializer
     scope_perms = {"record": roles.ORGLIFE_MANAGE, "leave": roles.ORGLIFE_MANAGE, "on_behalf": roles.ORGLIFE_MANAGE,
                    "vote": roles.ORGLIFE_MANAGE, "submit": roles.ORGLIFE_MANAGE, "cancel": roles.ORGLIFE_MANAGE,
+                   "reschedule": roles.ORGLIFE_MANAGE,
                    "checkin_code": roles.ORGLIFE_MANAGE, "approve": roles.ORGLIFE_REVIEW,
                    "send_back": roles.ORGLIFE_REVIEW, "check_in": roles.ORGLIFE_VIEW,
                    "attendance": roles.ORGLIFE_VIEW}
@@ -268,6 +275,13 @@ class MeetingViewSet(OrgLifeViewSet):
         d = _body(ReasonSerializer, request)
         return Response(MeetingSerializer(actions.do_return_meeting(meeting, reason=d["reason"],
                                                                     actor=request.user)).data)
+
+    @extend_schema(request=RescheduleSerializer, responses={200: MeetingSerializer}, summary="会议改期")
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        meeting = self.get_object()
+        return Response(MeetingSerializer(actions.do_reschedule_meeting(
+            meeting, actor=request.user, **_body(RescheduleSerializer, request))).data)
 
     @extend_schema(request=ReasonSerializer, responses={200: MeetingSerializer}, summary="取消会议")
     @action(detail=True, methods=["post"])
