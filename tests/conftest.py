@@ -59,6 +59,12 @@ def _isolated_import_files(settings, tmp_path):
     settings.EXCHANGE_KEY_FILE = tmp_path / "exchange-keys.json"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_orglife_files(settings, tmp_path):
+    """Meeting attachments and photos live in the test's own folder."""
+    settings.ORGLIFE_FILE_DIR = tmp_path / "orglife"
+
+
 def _org(parent, code, name, org_type):
     data = dict(code=code, name=name, short_name=name, org_type=org_type)
     node = Organization(**data)

@@ -13,6 +13,7 @@ EXEMPT = {
     "api-token", "api-schema", "api-docs",
     "dues:calculator", "api-dues-calculate",  # the public dues calculator: reads no records
     "dues:payment_callback",  # the payment channel's signed confirmation of one order
+    "orglife:feed",  # a calendar feed: its revocable token names one user, whose own meetings it reads via restrict()
 }
 
 
@@ -298,6 +299,10 @@ for _role, _codes in GOV_SCOPE.items():
     ORG_ORACLE[_role]["alerts.view"] = _codes
 ALERTS_ORACLE = {role: {"alerts.view": codes, "alerts.manage": codes, "alerts.verify": GOV_APPROVE.get(role, set())}
                  for role, codes in GOV_SCOPE.items()}
+# Organisational life (组织生活): the branch roles plan and record in their subtree, the committee roles in theirs;
+# review reaches only the organisations strictly below the reviewer's own; a member reaches the meetings they are due at.
+for _role, _codes in GOV_SCOPE.items():
+    ORG_ORACLE[_role].update({"orglife.view": _codes, "orglife.manage": _codes})
 GOV_ORACLE = {role: {"committee.view": codes, "committee.manage": codes, "committee.approve": GOV_APPROVE.get(role, set())}
               for role, codes in GOV_SCOPE.items()}
 
@@ -360,7 +365,7 @@ def detail_routes():
             continue
         model = getattr(cls, "scoped_model", None)
         assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models(), *governance_models(),
-                         *alerts_models()), \
+                         *alerts_models(), *orglife_models()), \
             f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
@@ -408,6 +413,8 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
     oracle.update({model: GOV_ORACLE for model in governance_models()})
     targets.update(alerts_targets(world))
     oracle.update({model: ALERTS_ORACLE for model in alerts_models()})
+    targets.update(orglife_targets(world))
+    oracle.update(orglife_oracles())
     mismatches, cells = [], 0
     for template, method, model, perm in detail_routes():
         allowed_keys = oracle[model].get(role, {}).get(perm, set())
@@ -541,3 +548,52 @@ def alerts_targets(world):
         out[RectificationTask][code] = RectificationTask.objects.create(finding=finding, org=org, level="yellow",
                                                                          opened_on=day, deadline=day)
     return out
+
+
+# -- organisational life (组织生活): one meeting (with a file), appraisal and follow-up item per branch -----------------
+
+def orglife_models():
+    from dangjian.orglife import models as m
+
+    return (m.Meeting, m.MeetingFile, m.Appraisal, m.FollowUpItem, m.HeartTalk)
+
+
+def orglife_targets(world):
+    """Written directly (the matrix is about reading); each branch's members are due at its meeting."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from dangjian.orglife import files
+    from dangjian.orglife import models as m
+
+    start = dt.datetime(2026, 3, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    out = {model: {} for model in orglife_models()}
+    for code in ("BR1", "BR2", "BR3"):
+        org = getattr(world, code.lower())
+        meeting = m.Meeting.objects.create(org=org, kind="theme_day", topic="主题党日", starts_at=start,
+                                           ends_at=start + dt.timedelta(hours=2), created_by=world.organizer)
+        m.Attendance.objects.bulk_create([m.Attendance(meeting=meeting, member=x) for x in world.members[code]])
+        out[m.Meeting][code] = meeting
+        stored = f"matrix{code.lower()}"
+        (files.storage_dir() / stored).write_bytes(b"\x89PNG\r\n\x1a\n")
+        out[m.MeetingFile][code] = m.MeetingFile.objects.create(
+            meeting=meeting, kind="photo", name="a.png", stored_name=stored, content_type="image/png", size=8,
+            sha256="0" * 64, uploaded_by=world.organizer)
+        appraisal = m.Appraisal.objects.create(org=org, year=2025, created_by=world.organizer)
+        out[m.Appraisal][code] = appraisal
+        out[m.FollowUpItem][code] = m.FollowUpItem.objects.create(org=org, member=world.members[code][0],
+                                                                  title="后续处置", opened_on=dt.date(2026, 1, 10))
+        out[m.HeartTalk][code] = m.HeartTalk.objects.create(
+            org=org, held_on=dt.date(2026, 1, 10), initiator=world.members[code][0], counterpart=world.members[code][1],
+            category="member_member", topic="谈心", recorded_by=world.organizer)
+    return out
+
+
+def orglife_oracles():
+    from dangjian.orglife import models as m
+
+    staff = {role: {"orglife.view": codes, "orglife.manage": codes, "orglife.review": GOV_APPROVE.get(role, set())}
+             for role, codes in GOV_SCOPE.items()}
+    meetings = {**staff, "member_user": {"orglife.view": {"BR1"}}}  # the meetings the member is due at
+    own = {**staff, "member_user": {"orglife.view": {"BR1"}}}  # BR1's follow-up item is the member's own
+    return {m.Meeting: meetings, m.MeetingFile: meetings, m.Appraisal: staff, m.FollowUpItem: own, m.HeartTalk: own}

@@ -61,6 +61,11 @@ ALERTS_VERIFY = "alerts.verify"  # the higher organisation verifies (or sends ba
 ALERTS_EVALUATE = "alerts.evaluate"  # the organisation department runs every rule now (the engine is deployment-wide)
 # The local and unverified regulation values (rulebook.ADJUSTABLE): the system administrator sets them in the app.
 RULES_MANAGE = "rules.manage"
+# Organisational life (组织生活): the branch plans and records its meetings, talks and appraisals; the organisation
+# above reviews (approves or sends back) the meeting records below it; a member sees and checks in to their own.
+ORGLIFE_VIEW = "orglife.view"
+ORGLIFE_MANAGE = "orglife.manage"
+ORGLIFE_REVIEW = "orglife.review"
 
 
 @dataclass(frozen=True)
@@ -73,13 +78,16 @@ class Role:
 
 _BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE,
                           DUES_VIEW, DUES_MANAGE, DISCIPLINE_VIEW, COMMITTEE_VIEW, COMMITTEE_MANAGE,
-                          ALERTS_VIEW, ALERTS_MANAGE})
+                          ALERTS_VIEW, ALERTS_MANAGE,
+                          ORGLIFE_VIEW, ORGLIFE_MANAGE})
 # The higher committee: restructures the tree and decides what the regulations leave to it.
 _COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE, TRANSFER_APPROVE, STATUS_APPROVE,
-                                  DISCIPLINE_MANAGE, DISCIPLINE_REVEAL, COMMITTEE_APPROVE, ALERTS_VERIFY}
+                                  DISCIPLINE_MANAGE, DISCIPLINE_REVEAL, COMMITTEE_APPROVE, ALERTS_VERIFY,
+                                  ORGLIFE_REVIEW}
 
 ROLES: dict[str, Role] = {
-    RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW, DUES_VIEW})),
+    RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW, DUES_VIEW,
+                                                                  ORGLIFE_VIEW})),
     RoleName.SECRETARY: Role(RoleName.SECRETARY, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.ORGANIZATION_OFFICER: Role(RoleName.ORGANIZATION_OFFICER, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.COMMITTEE_ORGANIZER: Role(RoleName.COMMITTEE_ORGANIZER, Scope.SUBTREE, _COMMITTEE_WORK),

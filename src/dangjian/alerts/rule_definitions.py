@@ -173,3 +173,62 @@ def _mobile_review(rule, on, shared):
                   {"member_id": record.member_id, "mobile_record_id": record.pk,
                    "certificate_number": record.certificate_number, "review_due_on": record.review_due_on.isoformat()},
                   record.member_id)
+
+
+# -- organisational life (组织生活): 三会一课, 主题党日, 组织生活会, 民主评议, study hours ---------------------------------------
+
+
+def _orglife_gaps(on, shared):
+    if "orglife_gaps" not in shared:
+        from dangjian.orglife.queries import period_gaps
+
+        shared["orglife_gaps"] = period_gaps(on)
+    return shared["orglife_gaps"]
+
+
+def _orglife_rule(kind):
+    def evaluate(rule, on, shared):
+        from dangjian.orglife.rules import KIND_LABELS
+
+        label = KIND_LABELS[kind]
+        for gap in _orglife_gaps(on, shared):
+            if gap.kind != kind:
+                continue
+            evidence = {"kind": kind, "period": gap.span.key, "period_start": gap.span.start.isoformat(),
+                        "period_end": gap.span.end.isoformat()}
+            if gap.overdue:
+                yield Hit(gap.org_id, Level.RED, f"{gap.span.label}未召开{label}（{rulebook.citation('orglife_frequency')}）",
+                          evidence, detail_key=gap.span.key)
+            else:
+                yield Hit(gap.org_id, Level.YELLOW, f"{gap.span.label}还有 {gap.days_left + 1} 天结束，尚未召开{label}，"
+                          "请及时安排", {**evidence, "days_left": gap.days_left}, detail_key=gap.span.key)
+    return evaluate
+
+
+def _register_orglife_rules():
+    from dangjian.orglife.choices import MeetingKind
+
+    names = {MeetingKind.GENERAL_MEETING: "支部党员大会未按季度召开", MeetingKind.COMMITTEE_MEETING: "支委会未按月召开",
+             MeetingKind.GROUP_MEETING: "党小组会未按月召开", MeetingKind.PARTY_LECTURE: "党课未按期开展",
+             MeetingKind.THEME_DAY: "主题党日未按月开展", MeetingKind.LIFE_MEETING: "本年度未召开组织生活会",
+             MeetingKind.DEMOCRATIC_APPRAISAL: "本年度未开展民主评议党员"}
+    for kind, name in names.items():
+        register(f"orglife.{kind}", name, "orglife_frequency", Subject.ORG,
+                 parameters=("orglife_frequency", "orglife_reminder_days"),
+                 description="上一周期未召开为红灯；本周期临近结束（提醒天数内）仍未召开为黄灯")(_orglife_rule(kind))
+
+
+_register_orglife_rules()
+
+
+@register("orglife.study_hours", "学习培训学时进度落后", "study_hours_per_year", Subject.MEMBER,
+          parameters=("study_hours_per_year", "study_pace_red_share", "study_hour_kinds", "study_hour_minutes"),
+          description="本年度学时低于按月进度（每满一个月计全年学时的 1/12）为黄灯，低于进度的一半为红灯")
+def _study_hours(rule, on, shared):
+    from dangjian.orglife.queries import study_gaps
+
+    target = rulebook.value("study_hours_per_year", on)
+    for gap in study_gaps(on):
+        yield Hit(gap.org_id, Level.RED if gap.red else Level.YELLOW,
+                  f"{gap.name} 本年度已完成 {gap.hours} 学时，按进度应达到 {gap.pace} 学时（全年不少于 {target} 学时）",
+                  {"member_id": gap.member_id, "hours": str(gap.hours), "pace": str(gap.pace)}, gap.member_id)

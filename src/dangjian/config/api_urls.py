@@ -12,6 +12,7 @@ from dangjian.members.api.transfers import IncomingLetterViewSet, TransferLetter
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api import governance as gov_api
 from dangjian.orgs.api.views import OrganizationViewSet
+from dangjian.orglife.api import views as orglife_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -35,6 +36,12 @@ router.register("warning-rules", WarningRuleViewSet, basename="warning-rule")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 # The local and unverified regulation values (system administrator)
 router.register("rule-settings", RuleSettingViewSet, basename="rule-setting")
+# Organisational life (组织生活)
+router.register("meetings", orglife_api.MeetingViewSet, basename="meeting")
+router.register("appraisals", orglife_api.AppraisalViewSet, basename="appraisal")
+router.register("heart-talks", orglife_api.HeartTalkViewSet, basename="heart-talk")
+router.register("follow-ups", orglife_api.FollowUpViewSet, basename="follow-up")
+router.register("orglife-compliance", orglife_api.ComplianceViewSet, basename="orglife-compliance")
 
 
 class SchemaView(SpectacularAPIView):

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dangjian.dues",
     "dangjian.alerts",
     "dangjian.analytics",
+    "dangjian.orglife",
 ]
 
 MIDDLEWARE = [
@@ -295,3 +296,8 @@ LOGGING = {
 
 # Seed data: fixed random seed so every demo install is the same organisation.
 DEMO_PASSWORD = "Demo-2026-dj"
+
+# Organisational life (组织生活): meeting attachments and photos live under the data directory, outside the web root,
+# and are served only through the scoped download view. Limits per file, by content type.
+ORGLIFE_FILE_DIR = Path(os.environ.get("DANGJIAN_ORGLIFE_FILE_DIR", DATA_DIR / "orglife"))
+ORGLIFE_FILE_MAX_MB = _int_env("DANGJIAN_ORGLIFE_FILE_MAX_MB", 20)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("alerts/", include(("dangjian.alerts.urls", "alerts"))),
     path("imports/", include(("dangjian.exchange.urls", "imports"))),
     path("export/", include(("dangjian.exchange.export_urls", "export"))),
+    path("orglife/", include(("dangjian.orglife.urls", "orglife"))),  # organisational life (组织生活)
     path("api/v1/", include("dangjian.config.api_urls")),
 ]
 

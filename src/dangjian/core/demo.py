@@ -339,6 +339,9 @@ def create_demo_accounts(builder: DemoBuilder, ids: dict[str, int]) -> dict:
     from dangjian.orgs.governance_demo import seed_committees  # committees and terms (换届)
 
     seed_committees(branch_org, district, made["demo_secretary"], made["demo_organizer"])
+    from dangjian.orglife.demo import seed_orglife  # organisational life (组织生活)
+
+    seed_orglife(branch_org, district, made["demo_secretary"], made["demo_organizer"])
     return {name: user.pk for name, user in made.items()}
 
 

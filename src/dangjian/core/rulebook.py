@@ -118,6 +118,33 @@ ALERTS = {
     # A probation ended without the branch deciding on conversion: yellow at once, red after this many months [LOCAL].
     "probation_overdue_red_months": 3,
 }
+# Organisational life (组织生活): 三会一课, 主题党日, 组织生活会, 民主评议, 谈心谈话, check-in and study hours (RULES.md §2).
+ORGLIFE = {
+    # How often each kind is due: "month", "quarter" or "year". 支部条例 第十一、十二、十三条; 教育条例 第十六至十八条.
+    # 党课 quarterly is local practice, not found in the 条例 text [LOCAL]; every entry may be overridden.
+    "orglife_frequency": {"general_meeting": "quarter", "committee_meeting": "month", "group_meeting": "month",
+                          "party_lecture": "quarter", "theme_day": "month", "life_meeting": "year",
+                          "democratic_appraisal": "year"},
+    # 谈心谈话 between committee members, committee members and members, and members: at least once a year each.
+    "heart_talk_frequency": "year",
+    # 教育条例 第二十条: at least 32 学时 of concentrated study a year for every member.
+    "study_hours_per_year": 32,
+    # Which kinds credit study hours to the members present, and how many minutes make one 学时 [LOCAL].
+    "study_hour_kinds": ["party_lecture", "theme_day", "general_meeting", "group_meeting", "life_meeting"],
+    "study_hour_minutes": 45,
+    # Study hours behind the pro-rata pace of the year: yellow; below this share of the pace: red [LOCAL].
+    "study_pace_red_share": [1, 2],
+    # 民主评议: 优秀 at most 1/3 of the members graded (共产党员网 专题).
+    "appraisal_excellent_share": [1, 3],
+    # Check-in: the QR token changes every 30 seconds; the previous window is still accepted (a phone scanning at the
+    # turn of a window), never older ones. Check-in opens this many minutes before the start and closes this many
+    # after the end [LOCAL]; the default radius around the meeting place when a location check is asked for.
+    "checkin_token_seconds": 30,
+    "checkin_margin_minutes": 30,
+    "checkin_radius_metres": 500,
+    # A kind not yet held this many days before its period ends turns yellow (组织生活会: from Q4) [LOCAL].
+    "orglife_reminder_days": {"month": 7, "quarter": 15, "year": 92},
+}
 VERSIONS: list[RuleVersion] = [
     RuleVersion(
         "2014",
@@ -136,6 +163,7 @@ VERSIONS: list[RuleVersion] = [
             **GOVERNANCE,
             **LIFECYCLE,
             **ALERTS,
+            **ORGLIFE,
         },
     ),
     RuleVersion(
@@ -152,6 +180,7 @@ VERSIONS: list[RuleVersion] = [
             **GOVERNANCE,
             **LIFECYCLE,
             **ALERTS,
+            **ORGLIFE,
         },
     ),
 ]
@@ -200,6 +229,22 @@ CITATIONS = {
     "rectification_days": "本地规定（督办整改时限）",
     "probation_overdue_red_months": "《中国共产党发展党员工作细则》（预备期满，党支部应当及时讨论其能否转为正式党员）",
     "sanction_impact_months": "《中国共产党纪律处分条例》关于处分影响期的规定、《中国共产党发展党员工作细则》第十四条",
+    # Organisational life (组织生活).
+    "orglife_frequency": "《中国共产党支部工作条例（试行）》第十一至十三条（党员大会一般每季度、支委会一般每月、党小组会一般每月）、"
+                         "《中国共产党党员教育管理工作条例》第十六至十八条（主题党日每月、组织生活会每年至少一次、民主评议一般每年一次）；"
+                         "党课每季度为本地规定",
+    "heart_talk_frequency": "《中国共产党支部工作条例（试行）》组织生活有关规定（谈心谈话每年至少 1 次）",
+    "study_hours_per_year": "《中国共产党党员教育管理工作条例》第二十条（每年集中学习培训不少于 32 学时）",
+    "study_hour_kinds": "本地规定（计入学时的组织生活类别）",
+    "study_hour_minutes": "本地规定（每学时分钟数）",
+    "study_pace_red_share": "本地规定（学时进度预警）",
+    "appraisal_excellent_share": "民主评议党员的有关规定（评定为优秀的一般不超过参评党员的三分之一）",
+    "checkin_token_seconds": "本平台签到安全设置（签到码每 30 秒更换）",
+    "checkin_margin_minutes": "本地规定（会议开始前、结束后可签到的时间）",
+    "checkin_radius_metres": "本地规定（签到位置范围）",
+    "orglife_reminder_days": "本地规定（周期结束前提醒天数）",
+    "general_meeting_vote": "《中国共产党支部工作条例（试行）》第十一条（有表决权的到会党员超过半数方可进行表决，赞成人数超过应到会"
+                            "有表决权党员的半数为通过）",
 }
 
 

@@ -157,6 +157,15 @@ AUDIT_ACTION_LABELS = {
     "alerts.verify": "核验整改并销号", "alerts.send_back": "退回整改",
     "alerts.evaluate_request": "请求立即预警评估",
     "rules.change": "调整规则参数", "rules.reset": "恢复规则参数",
+    # organisational life (组织生活)
+    "orglife.schedule": "安排组织生活会议", "orglife.plan": "制定组织生活计划", "orglife.cancel": "取消会议",
+    "orglife.leave": "登记请假", "orglife.record": "登记会议记录", "orglife.vote": "登记党员大会表决",
+    "orglife.submit": "报送会议记录", "orglife.approve": "审核通过会议记录", "orglife.return": "退回会议记录",
+    "orglife.checkin": "扫码签到", "orglife.checkin_on_behalf": "代为签到", "orglife.checkin_reset": "重置签到码",
+    "orglife.file": "上传会议附件", "orglife.appraisal_open": "开启民主评议", "orglife.assess": "登记民主测评",
+    "orglife.appraisal_decide": "评定民主评议等次", "orglife.follow_up_close": "办结后续处置事项",
+    "orglife.talk": "登记谈心谈话", "orglife.feed_issue": "生成日历订阅地址", "orglife.feed_revoke": "停用日历订阅地址",
+    "orglife.reschedule": "会议改期", "orglife.self_assess": "提交个人自评",
 }
 
 
@@ -259,6 +268,10 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
             from dangjian.alerts.queries import attention_items as alert_items
 
             items = alert_items(user) + items
+        if user.has_perm_anywhere(roles.ORGLIFE_MANAGE) or user.has_perm_anywhere(roles.ORGLIFE_REVIEW):
+            from dangjian.orglife.queries import attention_items as orglife_items  # organisational life
+
+            items = orglife_items(user) + items
         member_only = user.role_names() == {"member"}
         return super().get_context_data(items=items, is_member_only=member_only,
                                         my_arrears=my_arrears(user) if member_only else None, **kwargs)

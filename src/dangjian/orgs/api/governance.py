@@ -194,13 +194,15 @@ ORG_FILTER = OpenApiParameter("org", int, description="只看该党组织及其�
 
 
 class GovernanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """List and detail of records of an organisation; `?org=` narrows a list to that organisation's subtree."""
+
     default_perm = roles.COMMITTEE_VIEW
     org_path = "org__path"
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "list":
-            org = _org_param(self.request, roles.COMMITTEE_VIEW)
+            org = _org_param(self.request, self.default_perm)
             if org is not None:
                 queryset = queryset.filter(**{f"{self.org_path}__startswith": org.path})
         return queryset
