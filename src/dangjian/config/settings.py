@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dangjian.exchange",
     "dangjian.dues",
     "dangjian.alerts",
+    "dangjian.recruitment",
 ]
 
 MIDDLEWARE = [
