@@ -278,6 +278,11 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
     today = today or dt.date.today()
     v = Verdict()
     on = data.get("on")
+    if on and on <= today and kind in (K.TARGET_CONSENT, K.PUBLIC_NOTICE) and not rulebook.value("public_notice_working_days", on):
+        # 细则2014: no consent and no 公示; say so before asking for the steps they would follow.
+        v.refuse("kind", f"{fmt(on)}适用细则2014：确定发展对象后报上级党委备案即可，未规定上级党委同意和公示，"
+                         f"请登记“{_label(K.TARGET_FILING)}”")
+        return v
     check_order(history, kind, on, v, today)
     if v.errors:
         return v
@@ -307,9 +312,6 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
     elif kind in (K.ACTIVIST_ASSESSMENT, K.PROBATION_ASSESSMENT):
         if not (data.get("opinion") or "").strip():
             v.refuse("opinion", "请填写考察意见")
-    elif kind == K.TARGET_CONSENT:
-        if value("target_higher_action") != "consent":
-            v.refuse("kind", f"{fmt(on)}适用细则2014：确定发展对象后报上级党委备案即可，请登记“{_label(K.TARGET_FILING)}”")
     elif kind == K.PUBLIC_NOTICE:
         _check_notice(v, data, on)
     elif kind == K.TARGET_DETERMINATION:
@@ -409,9 +411,6 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
 def _check_notice(v: Verdict, data: dict, on: dt.date) -> None:
     needed = rulebook.value("public_notice_working_days", on)
     ends = data.get("ends_on")
-    if not needed:
-        v.refuse("kind", f"{fmt(on)}适用细则2014，未规定发展对象公示；如本地组织了公示，请在意见中说明")
-        return
     if ends is None or ends < on:
         v.refuse("ends_on", "请填写公示截止日期（不早于开始日期）")
         return
