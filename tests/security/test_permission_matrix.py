@@ -360,7 +360,7 @@ def detail_routes():
             continue
         model = getattr(cls, "scoped_model", None)
         assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models(), *governance_models(),
-                         *alerts_models()), \
+                         *alerts_models(), *recruitment_models()), \
             f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
@@ -408,6 +408,8 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
     oracle.update({model: GOV_ORACLE for model in governance_models()})
     targets.update(alerts_targets(world))
     oracle.update({model: ALERTS_ORACLE for model in alerts_models()})
+    targets.update(recruitment_targets(world))
+    oracle.update({model: RECRUITMENT_ORACLE for model in recruitment_models()})
     mismatches, cells = [], 0
     for template, method, model, perm in detail_routes():
         allowed_keys = oracle[model].get(role, {}).get(perm, set())
@@ -540,4 +542,30 @@ def alerts_targets(world):
         out[Finding][code] = finding
         out[RectificationTask][code] = RectificationTask.objects.create(finding=finding, org=org, level="yellow",
                                                                          opened_on=day, deadline=day)
+    return out
+
+
+# -- recruitment (发展党员): one candidate per branch, seen and worked on by the branch and the committees above -------
+
+RECRUITMENT_ORACLE = {role: {"recruitment.view": codes, "recruitment.manage": codes}
+                      for role, codes in GOV_SCOPE.items()}
+
+
+def recruitment_models():
+    from dangjian.recruitment.models import Candidate
+
+    return (Candidate,)
+
+
+def recruitment_targets(world):
+    import datetime as dt
+
+    from dangjian.recruitment.models import Candidate
+
+    out = {Candidate: {}}
+    for code in ("BR1", "BR2", "BR3"):
+        out[Candidate][code] = Candidate.objects.create(
+            name=f"{code}申请人", gender="male", id_number="110101199001011237", id_number_index=f"matrix-{code}",
+            birth_date=dt.date(1990, 1, 1), occupation_category="professional", org=getattr(world, code.lower()),
+            applied_on=dt.date(2026, 1, 5))
     return out

@@ -154,6 +154,10 @@ AUDIT_ACTION_LABELS = {
     "joint_unit.add": "联合党支部增加覆盖单位", "joint_unit.remove": "联合党支部移出覆盖单位",
     "alerts.evaluate": "运行预警评估", "alerts.acknowledge": "签收督办任务", "alerts.rectify": "报告整改情况",
     "alerts.verify": "核验整改并销号", "alerts.send_back": "退回整改",
+    # Recruitment (发展党员)
+    "recruitment.apply": "登记入党申请", "recruitment.step": "登记发展党员环节",
+    "recruitment.transfer_in": "转入预备党员建立考察记录", "recruitment.holiday": "维护节假日",
+    "recruitment.template": "上传文书模板", "recruitment.document": "生成发展党员文书",
 }
 
 
@@ -256,6 +260,11 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
             from dangjian.alerts.queries import attention_items as alert_items
 
             items = alert_items(user) + items
+        # Recruitment (发展党员): time limits of the branch's candidates, and the approvals due at the 党委.
+        if user.has_perm_anywhere(roles.RECRUITMENT_VIEW):
+            from dangjian.recruitment.queries import attention_items as recruitment_items
+
+            items = recruitment_items(user) + items
         member_only = user.role_names() == {"member"}
         return super().get_context_data(items=items, is_member_only=member_only,
                                         my_arrears=my_arrears(user) if member_only else None, **kwargs)
