@@ -10,6 +10,7 @@ from dangjian.members.api.transfers import IncomingLetterViewSet, TransferLetter
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api import governance as gov_api
 from dangjian.orgs.api.views import OrganizationViewSet
+from dangjian.recruitment.api.views import CandidateViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -29,6 +30,8 @@ router.register("setup-findings", gov_api.SetupFindingViewSet, basename="setup-f
 # Early warnings (亮灯预警) and rectification (督办)
 router.register("findings", FindingViewSet, basename="finding")
 router.register("rectification-tasks", RectificationTaskViewSet, basename="rectification-task")
+# Recruitment (发展党员)
+router.register("recruitment-candidates", CandidateViewSet, basename="recruitment-candidate")
 
 
 class SchemaView(SpectacularAPIView):

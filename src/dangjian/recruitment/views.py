@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from dangjian.accounts import roles
 from dangjian.core import audit
-from dangjian.core.views import ScopeExemptMixin, ScopedViewMixin, form_errors_from
+from dangjian.core.views import ScopedViewMixin, form_errors_from
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.orgs.queries import top_visible
@@ -247,15 +247,11 @@ class BuiltinTemplateView(RecruitmentScoped, View):
         return response
 
 
-class HolidaysView(ScopeExemptMixin, View):
-    """Holidays for the years the built-in calendar does not cover (the system administrator)."""
+class HolidaysView(ScopedViewMixin, View):
+    """Holidays for the years the built-in calendar does not cover (the system administrator; no party data)."""
 
-    scope_exempt = "the public-holiday calendar: no party data; writes need calendar.manage"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated or not request.user.has_perm_anywhere(roles.CALENDAR_MANAGE):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    scoped_model = Organization
+    perm = roles.CALENDAR_MANAGE
 
     def _render(self, form):
         this_year = dt.date.today().year
