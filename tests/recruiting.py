@@ -10,7 +10,8 @@ from dangjian.members.history import record_periods
 from dangjian.members.models import Member
 from dangjian.members.search import id_number_index, name_initials
 from dangjian.recruitment.actions import do_record_step, do_register_application
-from dangjian.recruitment.choices import MeetingType, Outcome, PersonRole, StepKind as K
+from dangjian.recruitment.choices import StepKind as K
+from dangjian.recruitment.demo import APPROVER_STEPS, step_data
 from factories import make_id_number, member_data
 
 _serial = itertools.count(1)
@@ -85,34 +86,12 @@ def apply(world, applied_on=APPLIED_2014, birth=D(1995, 5, 5), org=None, **extra
 
 
 def default_data(world, candidate, kind, on) -> tuple[dict, dict, object]:
-    """Data that passes each step, the people taking part, and who records it."""
+    """Data that passes each step (the demo's own), the people taking part, and who records it."""
     full = world.members[candidate.org.code][1:3] if candidate.org.code in world.members else []
-    data, people, actor = {"on": on}, {}, world.secretary
-    if kind in (K.ACTIVIST_FILING, K.TARGET_CONSENT, K.TARGET_FILING, K.PRE_REVIEW, K.COMMITTEE_TALK,
-                K.ADMISSION_APPROVAL, K.APPROVAL_FILING, K.CONVERSION_APPROVAL):
-        actor = world.committee_organizer
-    if kind in (K.APPLICATION_TALK, K.COMMITTEE_TALK):
-        people = {PersonRole.TALKER: full[:1]}
-    elif kind == K.ACTIVIST_DETERMINATION:
-        data["meeting_type"] = MeetingType.COMMITTEE
-    elif kind == K.CONTACT_PERSONS:
-        people = {PersonRole.CONTACT: full[:2]}
-    elif kind == K.INTRODUCERS:
-        people = {PersonRole.INTRODUCER: full[:2]}
-    elif kind in (K.ACTIVIST_ASSESSMENT, K.PROBATION_ASSESSMENT):
-        data["opinion"] = "表现良好"
-    elif kind == K.POLITICAL_REVIEW:
-        data.update(passed=True, opinion="政治审查合格")
-    elif kind == K.PUBLIC_NOTICE:
-        data.update(ends_on=on + dt.timedelta(days=11), passed=True)
-    elif kind == K.TRAINING:
-        data["training_days"] = 3
-    elif kind in (K.PRE_REVIEW, K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL):
-        data["passed"] = True
-    elif kind in (K.ADMISSION_MEETING, K.CONVERSION_MEETING):
+    data, people = step_data(kind, on, full)
+    if kind in (K.ADMISSION_MEETING, K.CONVERSION_MEETING):
         data.update(present_count=3, yes_count=3, no_count=0, abstain_count=0)
-        if kind == K.CONVERSION_MEETING:
-            data["outcome"] = Outcome.CONVERT
+    actor = world.committee_organizer if kind in APPROVER_STEPS | {K.APPROVAL_FILING} else world.secretary
     return data, people, actor
 
 

@@ -43,3 +43,14 @@ def test_candidate_reaches_probationary_member_under_2026_rules(world):
     assert candidate.stage == Stage.PROBATIONARY
     assert candidate.member.joined_on == dt.date(2026, 10, 28)
     assert candidate.steps.get(kind=K.TARGET_DETERMINATION).rule_version == "2026"
+
+
+def test_demo_seeds_people_at_every_stage_through_the_rules(world):
+    from dangjian.recruitment.demo import seed_recruitment
+    from dangjian.recruitment.models import Candidate
+    from dangjian.recruitment.queries import OVERDUE, deadlines
+
+    assert seed_recruitment(world.br1, world.secretary, world.organizer) == 10
+    stages = set(Candidate.objects.values_list("stage", flat=True))
+    assert {Stage.APPLICANT, Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET, Stage.PROBATIONARY, Stage.FULL} <= stages
+    assert any(d.state == OVERDUE for d in deadlines(Candidate.objects.all()))

@@ -339,6 +339,9 @@ def create_demo_accounts(builder: DemoBuilder, ids: dict[str, int]) -> dict:
     from dangjian.orgs.governance_demo import seed_committees  # committees and terms (换届)
 
     seed_committees(branch_org, district, made["demo_secretary"], made["demo_organizer"])
+    from dangjian.recruitment.demo import seed_recruitment  # recruitment (发展党员)
+
+    seed_recruitment(branch_org, made["demo_secretary"], made["demo_organizer"])
     return {name: user.pk for name, user in made.items()}
 
 
