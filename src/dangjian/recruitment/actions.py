@@ -25,7 +25,7 @@ from dangjian.members.search import id_number_index
 from dangjian.orgs.models import Organization
 
 from . import rules
-from .choices import COMMITTEE_STEPS, Outcome, PersonRole, Stage, StepKind
+from .choices import COMMITTEE_STEPS, Outcome, Stage, StepKind
 from .models import Candidate, DocumentTemplate, Holiday, Step, StepPerson
 
 K = StepKind
@@ -257,4 +257,4 @@ def do_upload_template(*, org: Organization, kind: str, filename: str, content: 
 
 
 __all__ = ["do_open_probation_file", "do_record_step", "do_register_application", "do_set_holiday",
-           "do_upload_template", "PersonRole"]
+           "do_upload_template"]

@@ -12,12 +12,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
 from dangjian.accounts import roles
 from dangjian.core import audit
-from dangjian.core.views import ScopedViewMixin, form_errors_from
+from dangjian.core.views import ActionFormView, ScopedViewMixin, form_errors_from
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.orgs.queries import top_visible
@@ -25,7 +26,7 @@ from dangjian.orgs.queries import top_visible
 from . import actions, paperwork, queries
 from .choices import COMMITTEE_STEPS, DocumentKind, Stage, StepKind
 from .forms import ApplicationForm, HolidayForm, StepForm, TemplateForm
-from .models import Candidate, Holiday
+from .models import Candidate, DocumentTemplate, Holiday
 from .workdays import covered_by_builtin
 
 K = StepKind
@@ -95,12 +96,14 @@ class CandidateView(RecruitmentScoped, TemplateView):
             documents=DocumentKind.choices, approver=approver, **kwargs)
 
 
-class ApplyView(RecruitmentScoped, View):
+class ApplyView(RecruitmentScoped, ActionFormView):
     """(1) 递交入党申请书: open a person's file."""
 
     perm = roles.RECRUITMENT_MANAGE
+    template_name = "recruitment/apply.html"
+    success_message = "已登记 {obj.name} 的入党申请"
 
-    def _form(self, data=None):
+    def get_form(self, target, data=None):
         orgs = Organization.objects.restrict(self.request.user, self.perm).filter(
             org_type__in=actions.ADMITTING_ORG_TYPES, status="active").order_by("path")
         form = ApplicationForm(data, orgs=orgs)
@@ -108,21 +111,12 @@ class ApplyView(RecruitmentScoped, View):
             form.initial["org"] = orgs.first()
         return form
 
-    def get(self, request):
-        return render(request, "recruitment/apply.html", {"form": self._form()})
+    def perform(self, target, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "org" and v not in ("", None)}
+        return actions.do_register_application(data=data, org=form.cleaned_data["org"], actor=self.request.user)
 
-    def post(self, request):
-        form = self._form(request.POST)
-        if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "org" and v not in ("", None)}
-            try:
-                candidate = actions.do_register_application(data=data, org=form.cleaned_data["org"], actor=request.user)
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, f"已登记 {candidate.name} 的入党申请")
-                return redirect("recruitment:candidate", candidate.pk)
-        return render(request, "recruitment/apply.html", {"form": form})
+    def get_success_url(self, obj) -> str:
+        return reverse("recruitment:candidate", args=[obj.pk])
 
 
 class StepView(RecruitmentScoped, View):
@@ -192,46 +186,32 @@ class DocumentView(RecruitmentScoped, View):
             messages.error(request, "；".join(exc.messages))
             return redirect("recruitment:candidate", candidate.pk)
         audit.record("recruitment.document", actor=request.user, obj=candidate, detail=filename[:200])
-        response = HttpResponse(content, content_type=(
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
-        from urllib.parse import quote
-
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return response
+        return docx_response(content, filename, f"recruitment-{candidate.pk}-{kind}.docx")
 
 
-class TemplatesView(RecruitmentScoped, View):
+class TemplatesView(RecruitmentScoped, ActionFormView):
     """An organisation's own .docx templates (placeholders like {{姓名}}); the built-in ones are the default."""
 
     perm = roles.RECRUITMENT_MANAGE
+    template_name = "recruitment/templates.html"
+    success_message = "模板已上传，此后生成的文书使用该模板"
 
-    def _orgs(self):
-        return Organization.objects.restrict(self.request.user, self.perm).filter(status="active").order_by("path")
+    def get_form(self, target, data=None):
+        orgs = Organization.objects.restrict(self.request.user, self.perm).filter(status="active").order_by("path")
+        return TemplateForm(data, self.request.FILES if data is not None else None, orgs=orgs)
 
-    def _render(self, form):
-        from .models import DocumentTemplate
-
-        return render(self.request, "recruitment/templates.html", {
+    def render_form(self, target, form):
+        return render(self.request, self.template_name, {
             "form": form, "templates": DocumentTemplate.objects.restrict(self.request.user, self.perm)
-            .select_related("org")[:100], "placeholders": PLACEHOLDER_NAMES,
-            "kinds": DocumentKind.choices})
+            .select_related("org")[:100], "placeholders": PLACEHOLDER_NAMES, "kinds": DocumentKind.choices})
 
-    def get(self, request):
-        return self._render(TemplateForm(orgs=self._orgs()))
+    def perform(self, target, form):
+        upload = form.cleaned_data["file"]
+        return actions.do_upload_template(org=form.cleaned_data["org"], kind=form.cleaned_data["kind"],
+                                          filename=upload.name, content=upload.read(), actor=self.request.user)
 
-    def post(self, request):
-        form = TemplateForm(request.POST, request.FILES, orgs=self._orgs())
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                actions.do_upload_template(org=form.cleaned_data["org"], kind=form.cleaned_data["kind"],
-                                           filename=upload.name, content=upload.read(), actor=request.user)
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, "模板已上传，此后生成的文书使用该模板")
-                return redirect("recruitment:templates")
-        return self._render(form)
+    def get_success_url(self, obj) -> str:
+        return reverse("recruitment:templates")
 
 
 class BuiltinTemplateView(RecruitmentScoped, View):
@@ -241,38 +221,40 @@ class BuiltinTemplateView(RecruitmentScoped, View):
         kind = request.GET.get("kind", "")
         if kind not in DocumentKind.values:
             raise Http404
-        response = HttpResponse(paperwork.builtin_template(kind), content_type=(
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
-        response["Content-Disposition"] = f'attachment; filename="template-{kind}.docx"'
-        return response
+        return docx_response(paperwork.builtin_template(kind), f"模板-{DocumentKind(kind).label}.docx",
+                             f"template-{kind}.docx")
 
 
-class HolidaysView(ScopedViewMixin, View):
+class HolidaysView(RecruitmentScoped, ActionFormView):
     """Holidays for the years the built-in calendar does not cover (the system administrator; no party data)."""
 
     scoped_model = Organization
     perm = roles.CALENDAR_MANAGE
+    template_name = "recruitment/holidays.html"
 
-    def _render(self, form):
+    def get_form(self, target, data=None):
+        return HolidayForm(data)
+
+    def render_form(self, target, form):
         this_year = dt.date.today().year
         years = [(y, covered_by_builtin(y)) for y in range(this_year - 1, this_year + 3)]
-        return render(self.request, "recruitment/holidays.html", {
+        return render(self.request, self.template_name, {
             "form": form, "holidays": Holiday.objects.filter(day__year__gte=this_year - 1), "years": years})
 
-    def get(self, request):
-        return self._render(HolidayForm())
+    def perform(self, target, form):
+        return actions.do_set_holiday(actor=self.request.user, **form.cleaned_data)
 
-    def post(self, request):
-        form = HolidayForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.do_set_holiday(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                form_errors_from(form, exc)
-            else:
-                messages.success(request, "已保存")
-                return redirect("recruitment:holidays")
-        return self._render(form)
+    def get_success_url(self, obj) -> str:
+        return reverse("recruitment:holidays")
+
+
+def docx_response(content: bytes, filename: str, ascii_fallback: str) -> HttpResponse:
+    from dangjian.exchange.exporting import content_disposition
+    from dangjian.members.views import DOCX
+
+    response = HttpResponse(content, content_type=DOCX)
+    response["Content-Disposition"] = content_disposition(filename, ascii_fallback)
+    return response
 
 
 def redirect_or_pick(request, candidate):

@@ -8,7 +8,6 @@ step is recorded when it is sent again with `acknowledged: true`.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
@@ -26,6 +25,7 @@ from dangjian.orgs.models import Organization
 from .. import actions, paperwork, queries
 from ..choices import DocumentKind, MeetingType, Outcome, PersonRole, Stage, StepKind
 from ..models import Candidate, Step
+from ..views import docx_response
 
 
 class PersonSerializer(serializers.Serializer):
@@ -199,9 +199,4 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         except ValidationError as exc:
             raise ApiValidationError(exc.message_dict) from None
         audit.record("recruitment.document", actor=request.user, obj=candidate, detail=filename[:200])
-        response = HttpResponse(content, content_type=(
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
-        from urllib.parse import quote
-
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return response
+        return docx_response(content, filename, f"recruitment-{candidate.pk}.docx")
