@@ -6,6 +6,8 @@ import datetime as dt
 import itertools
 import random
 
+from django.db import transaction
+
 from dangjian.members.history import record_periods
 from dangjian.members.models import Member
 from dangjian.members.search import id_number_index, name_initials
@@ -73,8 +75,9 @@ def add_member(org, **overrides) -> Member:
     member = Member(org=org, id_number_index="", name_initials="", **data)
     member.id_number_index = id_number_index(member.id_number)
     member.name_initials = name_initials(member.name)
-    member.save()
-    record_periods([member], None)
+    with transaction.atomic():  # record_periods locks rows (outside the test transaction in browser tests)
+        member.save()
+        record_periods([member], None)
     return member
 
 
