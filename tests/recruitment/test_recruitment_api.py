@@ -82,3 +82,25 @@ def test_document_through_the_api(world):
 
 def _rows(data):
     return data["results"] if isinstance(data, dict) else data
+
+
+def test_transferred_in_probationary_member_through_the_api_and_the_page(world):
+    from django.test import Client
+
+    from recruiting import add_member
+
+    member = add_member(world.br1, category="probationary", converted_on=None, joined_on=dt.date(2026, 1, 10))
+    full = world.members["BR1"][1]
+    c = api(world.secretary)
+    created = c.post(f"{URL}transferred-in/", {"member": member.pk}, format="json")
+    assert created.status_code == 201 and created.data["stage"] == "probationary"
+    assert created.data["probation_end"] == "2027-01-10" and created.data["member"] == member.pk
+    again = c.post(f"{URL}transferred-in/", {"member": member.pk}, format="json")
+    assert again.status_code == 400
+    assert c.post(f"{URL}transferred-in/", {"member": full.pk}, format="json").status_code == 400
+    assert api(world.secretary2).post(f"{URL}transferred-in/", {"member": member.pk}, format="json").status_code == 400
+    other = add_member(world.br1, category="probationary", converted_on=None, joined_on=dt.date(2026, 2, 1))
+    page = Client()
+    page.force_login(world.secretary)
+    assert other.name in page.get("/recruitment/transferred-in/").content.decode()
+    assert page.post("/recruitment/transferred-in/", {"member": other.pk}).status_code == 302

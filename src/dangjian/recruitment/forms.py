@@ -117,6 +117,16 @@ class StepForm(BootstrapForm):
         return data, people, bool(self.cleaned_data.get("acknowledge"))
 
 
+class TransferredInForm(BootstrapForm):
+    member = forms.ModelChoiceField(label="转入的预备党员", queryset=None, error_messages=PICK,
+                                    help_text="预备期从其入党日期（支部大会通过之日）起算；转入后可推迟讨论转正，最长 6 个月")
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = _member_label
+
+
 class HolidayForm(BootstrapForm):
     day = forms.DateField(label="日期", widget=DateInput)
     name = forms.CharField(label="名称", max_length=50, help_text="如：国庆节、国庆调休上班")

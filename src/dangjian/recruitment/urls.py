@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.BoardView.as_view(), name="board"),
     path("apply/", views.ApplyView.as_view(), name="apply"),
+    path("transferred-in/", views.TransferredInView.as_view(), name="transferred_in"),
     path("<int:pk>/", views.CandidateView.as_view(), name="candidate"),
     path("<int:pk>/step/", views.StepView.as_view(), name="step"),
     path("<int:pk>/document/", views.DocumentView.as_view(), name="document"),

@@ -25,7 +25,7 @@ from dangjian.orgs.queries import top_visible
 
 from . import actions, paperwork, queries
 from .choices import COMMITTEE_STEPS, DocumentKind, Stage, StepKind
-from .forms import ApplicationForm, HolidayForm, StepForm, TemplateForm
+from .forms import ApplicationForm, HolidayForm, StepForm, TemplateForm, TransferredInForm
 from .models import Candidate, DocumentTemplate, Holiday
 from .workdays import covered_by_builtin
 
@@ -114,6 +114,28 @@ class ApplyView(RecruitmentScoped, ActionFormView):
     def perform(self, target, form):
         data = {k: v for k, v in form.cleaned_data.items() if k != "org" and v not in ("", None)}
         return actions.do_register_application(data=data, org=form.cleaned_data["org"], actor=self.request.user)
+
+    def get_success_url(self, obj) -> str:
+        return reverse("recruitment:candidate", args=[obj.pk])
+
+
+class TransferredInView(RecruitmentScoped, ActionFormView):
+    """A 预备党员 transferred in: their probation continues here and may be postponed (细则 第三十四条)."""
+
+    perm = roles.RECRUITMENT_MANAGE
+    template_name = "recruitment/apply.html"
+    success_message = "已为 {obj.name} 建立预备期考察记录"
+
+    def get_form(self, target, data=None):
+        members = (Member.objects.restrict(self.request.user, self.perm)
+                   .filter(category="probationary", status="normal", candidate__isnull=True).select_related("org"))
+        return TransferredInForm(data, members=members)
+
+    def render_form(self, target, form):
+        return render(self.request, self.template_name, {"form": form, "transferred_in": True})
+
+    def perform(self, target, form):
+        return actions.do_open_probation_file(form.cleaned_data["member"], actor=self.request.user)
 
     def get_success_url(self, obj) -> str:
         return reverse("recruitment:candidate", args=[obj.pk])

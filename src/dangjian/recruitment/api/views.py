@@ -122,6 +122,10 @@ class StepWriteSerializer(serializers.Serializer):
     acknowledged = serializers.BooleanField(default=False, help_text="已知悉提示（时限等），仍登记")
 
 
+class TransferInSerializer(serializers.Serializer):
+    member = serializers.IntegerField(help_text="转入的预备党员的党员编号")
+
+
 PEOPLE = {"talkers": PersonRole.TALKER, "contacts": PersonRole.CONTACT, "introducers": PersonRole.INTRODUCER}
 ORG_FILTER = OpenApiParameter("org", int, description="只看该党组织及其下级组织")
 STAGE_FILTER = OpenApiParameter("stage", str, enum=Stage.values, description="只看某一阶段")
@@ -133,7 +137,8 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
 
     scoped_model = Candidate
     default_perm = roles.RECRUITMENT_VIEW
-    scope_perms = {"steps": roles.RECRUITMENT_VIEW, "document": roles.RECRUITMENT_VIEW}
+    scope_perms = {"steps": roles.RECRUITMENT_VIEW, "document": roles.RECRUITMENT_VIEW,
+                   "transferred_in": roles.RECRUITMENT_MANAGE}
     serializer_class = CandidateSerializer
 
     def get_queryset(self):
@@ -158,6 +163,17 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         data = {k: v for k, v in body.validated_data.items() if v not in ("", None)}
         org = resolve_in_scope(Organization, request.user, roles.RECRUITMENT_MANAGE, data.pop("org"), "org")
         candidate = actions.do_register_application(data=data, org=org, actor=request.user)
+        return Response(CandidateSerializer(queries.with_history(Candidate.objects.filter(pk=candidate.pk)).get()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransferInSerializer, responses={201: CandidateSerializer},
+                   summary="转入的预备党员建立预备期考察记录")
+    @action(detail=False, methods=["post"], url_path="transferred-in")
+    def transferred_in(self, request):
+        body = TransferInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        member = resolve_in_scope(Member, request.user, roles.RECRUITMENT_MANAGE, body.validated_data["member"], "member")
+        candidate = actions.do_open_probation_file(member, actor=request.user)
         return Response(CandidateSerializer(queries.with_history(Candidate.objects.filter(pk=candidate.pk)).get()).data,
                         status=status.HTTP_201_CREATED)
 
