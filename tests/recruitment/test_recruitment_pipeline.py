@@ -54,3 +54,13 @@ def test_demo_seeds_people_at_every_stage_through_the_rules(world):
     stages = set(Candidate.objects.values_list("stage", flat=True))
     assert {Stage.APPLICANT, Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET, Stage.PROBATIONARY, Stage.FULL} <= stages
     assert any(d.state == OVERDUE for d in deadlines(Candidate.objects.all()))
+
+
+def test_next_step_follows_the_rule_version_and_ends_with_the_procedure(world):
+    from dangjian.recruitment.queries import next_step
+
+    assert next_step(candidate_2014(world, until=K.INTRODUCERS)) == K.INTRODUCERS.label
+    assert next_step(candidate_2026(world, until=K.TARGET_CONSENT)) == K.TARGET_CONSENT.label
+    done = candidate_2014(world)
+    done.refresh_from_db()
+    assert next_step(done) == ""

@@ -123,10 +123,17 @@ def deadlines(candidates, today: dt.date | None = None, *, include_later: bool =
 def next_step(candidate, history: History | None = None) -> str:
     """What the branch does next, in words (the pipeline board's last column)."""
     h = history or history_of(candidate)
+    if candidate.stage == Stage.CANCELLED:
+        return ""
     for kind in _ORDER:
         if kind in _SKIPPABLE or h.has(kind):
             continue
-        if kind in (K.TARGET_CONSENT, K.PUBLIC_NOTICE) and not rulebook.value("public_notice_working_days"):
+        if candidate.stage == Stage.FULL and kind != K.ARCHIVING:
+            continue
+        if candidate.transferred_in and _ORDER.index(kind) < _ORDER.index(K.OATH):
+            continue  # admitted elsewhere
+        if kind in (K.TARGET_CONSENT, K.PUBLIC_NOTICE) and (
+                h.target_on or not rulebook.value("public_notice_working_days")):
             continue
         if kind == K.TARGET_FILING and h.target_on and rulebook.value("target_higher_action", h.target_on) != "filing":
             continue

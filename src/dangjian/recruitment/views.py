@@ -90,6 +90,8 @@ class CandidateView(RecruitmentScoped, TemplateView):
             user, roles.RECRUITMENT_APPROVE).filter(pk=approver.pk).exists()
         kinds = [(k, label) for k, label in StepKind.choices if k != K.APPLICATION
                  and ((k in COMMITTEE_STEPS and can_approve) or (k not in COMMITTEE_STEPS and can_manage))]
+        if candidate.stage in (Stage.FULL, Stage.CANCELLED):  # the procedure is over; only the archiving is left
+            kinds = [(k, label) for k, label in kinds if k == K.ARCHIVING and not history.has(K.ARCHIVING)]
         return super().get_context_data(
             candidate=candidate, steps=steps, deadlines=queries.candidate_deadlines(candidate, history),
             next=queries.next_step(candidate, history), probation_end=history.probation_end(), kinds=kinds,
@@ -158,6 +160,8 @@ class StepView(RecruitmentScoped, View):
         return candidate, kind, members, orgs
 
     def _render(self, candidate, kind, form, warnings=None):
+        if not warnings and not form.data.get("acknowledge"):
+            form.fields.pop("acknowledge", None)  # asked for only once the rules raise a warning
         return render(self.request, "recruitment/step.html", {
             "candidate": candidate, "kind": kind, "kind_label": StepKind(kind).label, "form": form,
             "warnings": warnings or []})
