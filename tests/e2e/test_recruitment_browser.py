@@ -90,6 +90,9 @@ def test_one_candidate_from_application_to_full_member(world, live_server, brows
         record(page, live_server, candidate, kind.value, on, world)
         if kind.value == "admission_meeting":
             shot(branch, "61-recruitment-admission-meeting")
+            branch.goto(f"{live_server.url}/recruitment/")
+            assert "周入党" in branch.get_by_test_id("pipeline").inner_text()
+            shot(branch, "63-recruitment-board")
     branch.goto(f"{live_server.url}/recruitment/{candidate.pk}/")
     assert branch.get_by_test_id("stage").inner_text() == "正式党员"
     assert "应到会有表决权的党员 4 人" in branch.get_by_test_id("timeline").inner_text()
