@@ -18,9 +18,12 @@ from .helpers import ON, hits, levels_by_member, levels_by_org, secretary_for, u
 pytestmark = pytest.mark.django_db
 
 
-def test_every_setup_check_is_a_warning_rule_and_nothing_without_data_is_registered():
+def test_every_setup_check_every_kind_of_organisational_life_and_the_recruitment_limits_are_warning_rules():
+    from dangjian.orglife.choices import MeetingKind
+
     assert {f"setup.{code}" for code in RULE_LABELS} <= set(REGISTRY)
-    assert not any(word in code for code in REGISTRY for word in ("recruit",))
+    assert {f"orglife.{kind}" for kind in MeetingKind.values if kind != "heart_talk"} <= set(REGISTRY)
+    assert {"orglife.study_hours", "recruitment_overdue"} <= set(REGISTRY)
     for rule in REGISTRY.values():
         assert rule.name and rule.citation, rule.code
 

@@ -366,6 +366,7 @@ def detail_routes():
         model = getattr(cls, "scoped_model", None)
         assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models(), *governance_models(),
                          *alerts_models(), *orglife_models()), \
+                         *alerts_models(), *recruitment_models()), \
             f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
@@ -415,6 +416,8 @@ def test_every_detail_route_answers_by_scope_for_every_object(world, role):
     oracle.update({model: ALERTS_ORACLE for model in alerts_models()})
     targets.update(orglife_targets(world))
     oracle.update(orglife_oracles())
+    targets.update(recruitment_targets(world))
+    oracle.update({model: RECRUITMENT_ORACLE for model in recruitment_models()})
     mismatches, cells = [], 0
     for template, method, model, perm in detail_routes():
         allowed_keys = oracle[model].get(role, {}).get(perm, set())
@@ -597,3 +600,27 @@ def orglife_oracles():
     meetings = {**staff, "member_user": {"orglife.view": {"BR1"}}}  # the meetings the member is due at
     own = {**staff, "member_user": {"orglife.view": {"BR1"}}}  # BR1's follow-up item is the member's own
     return {m.Meeting: meetings, m.MeetingFile: meetings, m.Appraisal: staff, m.FollowUpItem: own, m.HeartTalk: own}
+# -- recruitment (发展党员): one candidate per branch, seen and worked on by the branch and the committees above -------
+
+RECRUITMENT_ORACLE = {role: {"recruitment.view": codes, "recruitment.manage": codes}
+                      for role, codes in GOV_SCOPE.items()}
+
+
+def recruitment_models():
+    from dangjian.recruitment.models import Candidate
+
+    return (Candidate,)
+
+
+def recruitment_targets(world):
+    import datetime as dt
+
+    from dangjian.recruitment.models import Candidate
+
+    out = {Candidate: {}}
+    for code in ("BR1", "BR2", "BR3"):
+        out[Candidate][code] = Candidate.objects.create(
+            name=f"{code}申请人", gender="male", id_number="110101199001011237", id_number_index=f"matrix-{code}",
+            birth_date=dt.date(1990, 1, 1), occupation_category="professional", org=getattr(world, code.lower()),
+            applied_on=dt.date(2026, 1, 5))
+    return out

@@ -66,6 +66,12 @@ RULES_MANAGE = "rules.manage"
 ORGLIFE_VIEW = "orglife.view"
 ORGLIFE_MANAGE = "orglife.manage"
 ORGLIFE_REVIEW = "orglife.review"
+# Recruitment (发展党员): the branch records the steps; the 党委 approves (development targets under 细则2026, the 预审,
+# admission and conversion) and sends someone to talk. A 党总支 reviews, never approves (checked on the org type).
+RECRUITMENT_VIEW = "recruitment.view"
+RECRUITMENT_MANAGE = "recruitment.manage"
+RECRUITMENT_APPROVE = "recruitment.approve"
+CALENDAR_MANAGE = "calendar.manage"  # holidays for the years the built-in working-day calendar does not cover
 
 
 @dataclass(frozen=True)
@@ -79,11 +85,11 @@ class Role:
 _BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE,
                           DUES_VIEW, DUES_MANAGE, DISCIPLINE_VIEW, COMMITTEE_VIEW, COMMITTEE_MANAGE,
                           ALERTS_VIEW, ALERTS_MANAGE,
-                          ORGLIFE_VIEW, ORGLIFE_MANAGE})
+                          ORGLIFE_VIEW, ORGLIFE_MANAGE, RECRUITMENT_VIEW, RECRUITMENT_MANAGE})
 # The higher committee: restructures the tree and decides what the regulations leave to it.
 _COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE, TRANSFER_APPROVE, STATUS_APPROVE,
                                   DISCIPLINE_MANAGE, DISCIPLINE_REVEAL, COMMITTEE_APPROVE, ALERTS_VERIFY,
-                                  ORGLIFE_REVIEW}
+                                  ORGLIFE_REVIEW, RECRUITMENT_APPROVE}
 
 ROLES: dict[str, Role] = {
     RoleName.MEMBER: Role(RoleName.MEMBER, Scope.SELF, frozenset({MEMBER_VIEW, MEMBER_REVEAL, ORG_VIEW, DUES_VIEW,
@@ -92,8 +98,8 @@ ROLES: dict[str, Role] = {
     RoleName.ORGANIZATION_OFFICER: Role(RoleName.ORGANIZATION_OFFICER, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.COMMITTEE_ORGANIZER: Role(RoleName.COMMITTEE_ORGANIZER, Scope.SUBTREE, _COMMITTEE_WORK),
     RoleName.ORG_DEPARTMENT: Role(RoleName.ORG_DEPARTMENT, Scope.SUBTREE, _COMMITTEE_WORK | {ALERTS_EVALUATE}),
-    RoleName.SYSTEM_ADMIN: Role(RoleName.SYSTEM_ADMIN, Scope.ALL, frozenset({ACCOUNT_MANAGE, RULES_MANAGE}),
-                                   is_admin=True),
+    RoleName.SYSTEM_ADMIN: Role(RoleName.SYSTEM_ADMIN, Scope.ALL, frozenset({ACCOUNT_MANAGE, RULES_MANAGE, CALENDAR_MANAGE}),
+                                is_admin=True),
     RoleName.SECURITY_ADMIN: Role(RoleName.SECURITY_ADMIN, Scope.ALL, frozenset({ROLE_ASSIGN, ORG_VIEW}), is_admin=True),
     RoleName.AUDIT_ADMIN: Role(RoleName.AUDIT_ADMIN, Scope.ALL, frozenset({AUDIT_VIEW}), is_admin=True),
 }

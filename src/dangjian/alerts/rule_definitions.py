@@ -232,3 +232,24 @@ def _study_hours(rule, on, shared):
         yield Hit(gap.org_id, Level.RED if gap.red else Level.YELLOW,
                   f"{gap.name} 本年度已完成 {gap.hours} 学时，按进度应达到 {gap.pace} 学时（全年不少于 {target} 学时）",
                   {"member_id": gap.member_id, "hours": str(gap.hours), "pace": str(gap.pace)}, gap.member_id)
+# -- recruitment (发展党员): the time limits of RULES.md §1 ------------------------------------------------------------
+
+
+@register("recruitment_overdue", "发展党员时限逾期或即将到期", "admission_approval_months", Subject.ORG,
+          parameters=("application_talk_months", "activist_assessment_months", "meeting_after_prereview_months",
+                      "admission_approval_months", "oath_after_approval_months", "conversion_approval_months",
+                      "recruitment_due_soon_days"),
+          description="谈话、半年考察、预审后提交支部大会、党委审批、入党宣誓、讨论转正、审批转正等时限：逾期为红灯，"
+                      "即将到期为黄灯；党委审批超过 6 个月的记在上级党委")
+def _recruitment_overdue(rule, on, shared):
+    from dangjian.recruitment.actions import approving_org
+    from dangjian.recruitment.models import Candidate
+    from dangjian.recruitment.queries import COMMITTEE, OVERDUE, deadlines
+
+    for d in deadlines(Candidate.objects.all(), on):
+        org_id = d.candidate.org_id
+        if d.responsible == COMMITTEE:  # the approval is late at the 党委, not at the branch
+            org_id = getattr(approving_org(d.candidate), "pk", org_id)
+        yield Hit(org_id, Level.RED if d.state == OVERDUE else Level.YELLOW, d.message,
+                  {"candidate_id": d.candidate.pk, "deadline": d.code, "due_on": d.due_on.isoformat()},
+                  d.candidate.member_id, detail_key=f"{d.candidate.pk}:{d.code}")

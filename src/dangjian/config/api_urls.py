@@ -13,6 +13,7 @@ from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api import governance as gov_api
 from dangjian.orgs.api.views import OrganizationViewSet
 from dangjian.orglife.api import views as orglife_api
+from dangjian.recruitment.api.views import CandidateViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -42,6 +43,8 @@ router.register("appraisals", orglife_api.AppraisalViewSet, basename="appraisal"
 router.register("heart-talks", orglife_api.HeartTalkViewSet, basename="heart-talk")
 router.register("follow-ups", orglife_api.FollowUpViewSet, basename="follow-up")
 router.register("orglife-compliance", orglife_api.ComplianceViewSet, basename="orglife-compliance")
+# Recruitment (发展党员)
+router.register("recruitment-candidates", CandidateViewSet, basename="recruitment-candidate")
 
 
 class SchemaView(SpectacularAPIView):

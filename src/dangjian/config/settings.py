@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dangjian.alerts",
     "dangjian.analytics",
     "dangjian.orglife",
+    "dangjian.recruitment",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ urlpatterns = [
     path("members/", include(("dangjian.members.urls", "members"))),
     path("dues/", include(("dangjian.dues.urls", "dues"))),
     path("alerts/", include(("dangjian.alerts.urls", "alerts"))),
+    path("recruitment/", include(("dangjian.recruitment.urls", "recruitment"))),  # 发展党员
     path("imports/", include(("dangjian.exchange.urls", "imports"))),
     path("export/", include(("dangjian.exchange.export_urls", "export"))),
     path("orglife/", include(("dangjian.orglife.urls", "orglife"))),  # organisational life (组织生活)

@@ -342,6 +342,9 @@ def create_demo_accounts(builder: DemoBuilder, ids: dict[str, int]) -> dict:
     from dangjian.orglife.demo import seed_orglife  # organisational life (组织生活)
 
     seed_orglife(branch_org, district, made["demo_secretary"], made["demo_organizer"])
+    from dangjian.recruitment.demo import seed_recruitment  # recruitment (发展党员)
+
+    seed_recruitment(branch_org, made["demo_secretary"], made["demo_organizer"])
     return {name: user.pk for name, user in made.items()}
 
 

@@ -145,6 +145,90 @@ ORGLIFE = {
     # A kind not yet held this many days before its period ends turns yellow (组织生活会: from Q4) [LOCAL].
     "orglife_reminder_days": {"month": 7, "quarter": 15, "year": 92},
 }
+
+# -- recruitment (发展党员): RULES.md §1 ----------------------------------------------------------------------------
+RECRUITMENT = {
+    # 细则 第七条: the organisation talks with the applicant within 1 month of receiving the application.
+    "application_talk_months": 1,
+    # 细则 第九条: 1–2 full members as contact persons (培养联系人).
+    "contact_persons_range": [1, 2],
+    # 细则2026 第十一条: the branch assesses each activist once every half year.
+    "activist_assessment_months": 6,
+    # 细则 第十三条: at least 1 year as an activist before becoming a development target.
+    "activist_min_years": 1,
+    # 细则 第十四条: exactly 2 full members introduce.
+    "introducers_count": 2,
+    # 细则 第十七条: short concentrated training of normally ≥ 3 days or ≥ 24 学时.
+    "training_min_days": 3,
+    "training_min_hours": 24,
+    # 细则2026 第十八条: a candidate leaving the unit within 3 months is normally not admitted.
+    "leaving_no_admit_months": 3,
+    # 细则2026 第十九、二十条: present voting members > 1/2 of those due; yes votes > 1/2 of those due.
+    "branch_meeting_quorum": [1, 2],
+    "branch_meeting_pass": [1, 2],
+    # 细则 第二十二条: only a 党委 approves; a 党总支 reviews. 党工委 exercise a 党委's powers here [LOCAL].
+    "admission_approver_org_types": ["committee", "working_committee"],
+    # 细则 第二十五条: approval within 3 months of the branch resolution, never beyond 6 months.
+    "admission_approval_months": [3, 6],
+    # 细则 第三十一条; 党章 第七条: extension of probation once, 6 to 12 months.
+    "probation_extension_months": [6, 12],
+    # 细则2026 第三十三条: the 党委 approves conversion within 3 months.
+    "conversion_approval_months": 3,
+    # 细则2026 第三十四条: a transferred-in 预备党员's conversion discussion may be postponed up to 6 months.
+    "transferred_conversion_delay_months": 6,
+    # A time limit shows as "due soon" on the home page this many days ahead [LOCAL].
+    "recruitment_due_soon_days": 14,
+}
+RECRUITMENT_2014 = {
+    # 细则2014 第十三条: the 支委会 decides and reports to the higher 党委 for filing (备案); no 公示 required.
+    "target_higher_action": "filing",
+    "public_notice_working_days": 0,
+    # 细则2014 第二十条 set no time between the 预审 and the branch meeting, nor for the oath (0 = no limit).
+    "meeting_after_prereview_months": 0,
+    "oath_after_approval_months": 0,
+    # 细则2014 barred only unrestored 留党察看 from introducing; 2026 adds "should not" within impact periods.
+    "introducer_sanction_warning": False,
+}
+RECRUITMENT_2026 = {
+    # 细则2026 第十三条: the higher 党委 must agree (同意), then a 公示 of ≥ 5 working days before listing.
+    "target_higher_action": "consent",
+    "public_notice_working_days": 5,
+    # 细则2026 第十九条: the branch meeting within 1 month of passing the 预审.
+    "meeting_after_prereview_months": 1,
+    # 细则2026 第二十九条: the oath normally within 1 month of approval.
+    "oath_after_approval_months": 1,
+    "introducer_sanction_warning": True,
+}
+RECRUITMENT_CITATIONS = {
+    "application_talk_months": "《中国共产党发展党员工作细则》第七条",
+    "contact_persons_range": "《中国共产党发展党员工作细则》第九条",
+    "activist_assessment_months": "《中国共产党发展党员工作细则》第十一条",
+    "activist_min_years": "《中国共产党发展党员工作细则》第十三条",
+    "introducers_count": "《中国共产党发展党员工作细则》第十四条",
+    "training_min_days": "《中国共产党发展党员工作细则》第十七条",
+    "training_min_hours": "《中国共产党发展党员工作细则》第十七条",
+    "leaving_no_admit_months": "《中国共产党发展党员工作细则》第十八条",
+    "branch_meeting_quorum": "《中国共产党发展党员工作细则》第十九条",
+    "branch_meeting_pass": "《中国共产党发展党员工作细则》第二十条",
+    "admission_approver_org_types": "《中国共产党发展党员工作细则》第二十二条",
+    "admission_approval_months": "《中国共产党发展党员工作细则》第二十五条",
+    "probation_extension_months": "《中国共产党发展党员工作细则》第三十一条、《中国共产党章程》第七条",
+    "conversion_approval_months": "《中国共产党发展党员工作细则》第三十三条",
+    "transferred_conversion_delay_months": "《中国共产党发展党员工作细则》第三十四条",
+    "recruitment_due_soon_days": "本地规定（时限到期前提醒）",
+    "target_higher_action": "《中国共产党发展党员工作细则》第十三条",
+    "public_notice_working_days": "《中国共产党发展党员工作细则》（2026年）第十三条",
+    "meeting_after_prereview_months": "《中国共产党发展党员工作细则》（2026年）第十九条",
+    "oath_after_approval_months": "《中国共产党发展党员工作细则》（2026年）第二十九条",
+    "introducer_sanction_warning": "《中国共产党发展党员工作细则》（2026年）第十四条",
+    "political_review": "《中国共产党发展党员工作细则》第十六条",
+    "pre_review": "《中国共产党发展党员工作细则》第十八条",
+    "committee_talk": "《中国共产党发展党员工作细则》第二十三条",
+    "probation_start": "《中国共产党发展党员工作细则》第三十一条、《中国共产党章程》第七条",
+    "party_standing_start": "《中国共产党发展党员工作细则》第三十三条、《中国共产党章程》第七条",
+}
+# -- end of recruitment ---------------------------------------------------------------------------------------------
+
 VERSIONS: list[RuleVersion] = [
     RuleVersion(
         "2014",
@@ -164,6 +248,8 @@ VERSIONS: list[RuleVersion] = [
             **LIFECYCLE,
             **ALERTS,
             **ORGLIFE,
+            **RECRUITMENT,
+            **RECRUITMENT_2014,
         },
     ),
     RuleVersion(
@@ -181,6 +267,8 @@ VERSIONS: list[RuleVersion] = [
             **LIFECYCLE,
             **ALERTS,
             **ORGLIFE,
+            **RECRUITMENT,
+            **RECRUITMENT_2026,
         },
     ),
 ]
@@ -245,6 +333,7 @@ CITATIONS = {
     "orglife_reminder_days": "本地规定（周期结束前提醒天数）",
     "general_meeting_vote": "《中国共产党支部工作条例（试行）》第十一条（有表决权的到会党员超过半数方可进行表决，赞成人数超过应到会"
                             "有表决权党员的半数为通过）",
+    **RECRUITMENT_CITATIONS,
 }
 
 

@@ -166,6 +166,10 @@ AUDIT_ACTION_LABELS = {
     "orglife.appraisal_decide": "评定民主评议等次", "orglife.follow_up_close": "办结后续处置事项",
     "orglife.talk": "登记谈心谈话", "orglife.feed_issue": "生成日历订阅地址", "orglife.feed_revoke": "停用日历订阅地址",
     "orglife.reschedule": "会议改期", "orglife.self_assess": "提交个人自评",
+    # Recruitment (发展党员)
+    "recruitment.apply": "登记入党申请", "recruitment.step": "登记发展党员环节",
+    "recruitment.transfer_in": "转入预备党员建立考察记录", "recruitment.holiday": "维护节假日",
+    "recruitment.template": "上传文书模板", "recruitment.document": "生成发展党员文书",
 }
 
 
@@ -272,6 +276,11 @@ class HomeView(ScopeExemptMixin, LoginRequiredMixin, TemplateView):
             from dangjian.orglife.queries import attention_items as orglife_items  # organisational life
 
             items = orglife_items(user) + items
+        # Recruitment (发展党员): time limits of the branch's candidates, and the approvals due at the 党委.
+        if user.has_perm_anywhere(roles.RECRUITMENT_VIEW):
+            from dangjian.recruitment.queries import attention_items as recruitment_items
+
+            items = recruitment_items(user) + items
         member_only = user.role_names() == {"member"}
         return super().get_context_data(items=items, is_member_only=member_only,
                                         my_arrears=my_arrears(user) if member_only else None, **kwargs)

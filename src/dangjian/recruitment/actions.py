@@ -1,0 +1,260 @@
+"""Writes of recruitment (发展党员). Each action: one transaction, scope check (404 outside it), the regulation
+(`rules.check_step`: a Chinese ValidationError naming the field, nothing written), the audit record.
+
+The member archive is written by the same transaction that admits or converts: the 党委's approval of admission
+creates (or updates) the archive as a 预备党员 through `members.actions`; its approval of conversion sets the
+category and the 转正日期 (the end of probation, from which 党龄 counts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+
+from dangjian.accounts import roles
+from dangjian.core import audit
+from dangjian.core.actions import require
+from dangjian.members.actions.archive import _fill_from_id_number, do_change_member_status, do_create_member, do_update_member
+from dangjian.members.choices import Category, MemberStatus
+from dangjian.members.models import Member
+from dangjian.members.rules import voting_refusal
+from dangjian.members.search import id_number_index
+from dangjian.orgs.models import Organization
+
+from . import rules
+from .choices import COMMITTEE_STEPS, Outcome, Stage, StepKind
+from .models import Candidate, DocumentTemplate, Holiday, Step, StepPerson
+
+K = StepKind
+NOT_IN_SCOPE = "发展党员记录不存在或不在您的管理范围内"
+# 临时党支部 cannot admit members (细则 第二十二条); a 党小组 is not an organisation that admits.
+ADMITTING_ORG_TYPES = ("branch", "joint_branch", "general_branch")
+CANDIDATE_FIELDS = ("name", "gender", "id_number", "birth_date", "education", "occupation_category",
+                    "work_unit_and_post", "applied_on", "expected_leave_on")
+
+
+def _locked(candidate, actor, perm) -> Candidate:
+    found = (Candidate.objects.restrict(actor, perm).select_for_update(of=("self",)).select_related("org", "member")
+             .filter(pk=getattr(candidate, "pk", candidate)).first())
+    if found is None:
+        raise Http404(NOT_IN_SCOPE)
+    return found
+
+
+@transaction.atomic
+def do_register_application(*, data: dict, org: Organization, actor) -> Candidate:
+    """(1) 递交入党申请书: the person's file opens as an 入党申请人 (at least 18 years old on that day)."""
+    require(actor, roles.RECRUITMENT_MANAGE, org)
+    candidate = Candidate(org=org, **{k: v for k, v in data.items() if k in CANDIDATE_FIELDS})
+    errors = {}
+    if org.org_type not in ADMITTING_ORG_TYPES or not org.is_active:
+        errors["org"] = "入党申请应由党支部（或党总支）受理，临时党支部不能发展党员"
+    if candidate.id_number:
+        candidate.id_number = candidate.id_number.strip().upper()
+    _fill_from_id_number(candidate)
+    try:
+        candidate.full_clean(exclude=["org", "member", "id_number_index", "stage"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    today = dt.date.today()
+    if candidate.applied_on and candidate.applied_on > today:
+        errors.setdefault("applied_on", "递交入党申请书日期不能晚于今天")
+    if candidate.applied_on and candidate.birth_date and "applied_on" not in errors:
+        if refusal := rules.check_age(candidate.birth_date, candidate.applied_on):
+            errors["applied_on"] = refusal
+    if candidate.id_number and "id_number" not in errors:
+        candidate.id_number_index = id_number_index(candidate.id_number)
+        if Member.objects.filter(id_number_index=candidate.id_number_index).exists():
+            errors["id_number"] = "该公民身份号码已登记在党员档案中"
+        elif (Candidate.objects.filter(id_number_index=candidate.id_number_index)
+              .exclude(stage__in=[Stage.CANCELLED, Stage.FULL]).exists()):
+            errors["id_number"] = "该同志已有正在进行的发展党员记录"
+    if errors:
+        raise ValidationError(errors)
+    candidate.save()
+    Step.objects.create(candidate=candidate, kind=K.APPLICATION, on=candidate.applied_on, org=org,
+                        rule_version=rules.rulebook.version_at(candidate.applied_on).name,
+                        opinion=(data.get("opinion") or "").strip(), recorded_by=actor)
+    audit.record("recruitment.apply", actor=actor, obj=candidate, after={
+        "org": org.code, "applied_on": candidate.applied_on.isoformat(), "id_number": candidate.masked_id_number},
+        detail=f"{candidate}：递交入党申请书")
+    return candidate
+
+
+@transaction.atomic
+def do_open_probation_file(member: Member, *, actor) -> Candidate:
+    """A 预备党员 transferred in from elsewhere: their probation continues here (conversion may be postponed)."""
+    found = Member.objects.restrict(actor, roles.RECRUITMENT_MANAGE).filter(pk=member.pk).first()
+    if found is None:
+        raise Http404("党员不存在或不在您的管理范围内")
+    member = found
+    if member.category != Category.PROBATIONARY or member.status != MemberStatus.NORMAL:
+        raise ValidationError({"member": "只有党籍正常的预备党员可以建立预备期考察记录"})
+    if Candidate.objects.filter(member=member).exists():
+        raise ValidationError({"member": "该预备党员已有发展党员记录"})
+    candidate = Candidate.objects.create(
+        name=member.name, gender=member.gender, id_number=member.id_number, id_number_index=member.id_number_index,
+        birth_date=member.birth_date, education=member.education, occupation_category=member.occupation_category,
+        work_unit_and_post=member.work_unit_and_post, org=member.org, stage=Stage.PROBATIONARY,
+        applied_on=member.applied_on or member.joined_on, transferred_in=True, member=member)
+    audit.record("recruitment.transfer_in", actor=actor, obj=candidate, after={"member": member.pk},
+                 detail=f"{candidate}：转入的预备党员建立预备期考察记录")
+    return candidate
+
+
+def approving_org(candidate) -> Organization | None:
+    """The nearest 党委 above the branch (the organisation with approval authority)."""
+    org = candidate.org
+    allowed = rules.rulebook.value("admission_approver_org_types", dt.date.today())
+    ancestors = Organization.objects.filter(
+        path__in=[org.path[:i] for i in range(Organization.steplen, len(org.path), Organization.steplen)])
+    found = [a for a in ancestors.order_by("-depth") if a.org_type in allowed]
+    return found[0] if found else None
+
+
+def meeting_counts(candidate, on: dt.date) -> tuple[int, int]:
+    """Voting members due to attend the branch meeting, and those not counted (预备党员, 留党察看 …)."""
+    due = excluded = 0
+    for member in Member.objects.filter(org=candidate.org, status=MemberStatus.NORMAL, joined_on__lte=on):
+        if voting_refusal(member, on, candidate.org) is None:
+            due += 1
+        else:
+            excluded += 1
+    return due, excluded
+
+
+def _step_org(candidate, kind, data, actor) -> Organization:
+    """The branch for its own steps; for the 党委's steps the organisation named (by default the nearest 党委)."""
+    if kind not in COMMITTEE_STEPS and kind != K.GENERAL_BRANCH_REVIEW:
+        require(actor, roles.RECRUITMENT_MANAGE, candidate.org)
+        return candidate.org
+    org = data.get("org") or approving_org(candidate)
+    if org is None or not candidate.org.path.startswith(org.path) or org.pk == candidate.org_id:
+        raise ValidationError({"org": "请选择该党支部的上级党组织"})
+    perm = roles.RECRUITMENT_MANAGE if kind == K.GENERAL_BRANCH_REVIEW else roles.RECRUITMENT_APPROVE
+    if not Organization.objects.restrict(actor, perm).filter(pk=org.pk).exists():
+        raise Http404("只有上级党委可以办理此环节")
+    if kind == K.GENERAL_BRANCH_REVIEW and org.org_type != "general_branch":
+        raise ValidationError({"org": "党总支审议须由该支部所在的党总支办理"})
+    return org
+
+
+@transaction.atomic
+def do_record_step(candidate, *, kind: str, data: dict, people: dict | None = None, acknowledged: bool = False,
+                   actor) -> Step:
+    """Record one step of the 25 (and the 公示, 总支审议, extension or postponement of 细则2026), after every rule of
+    RULES.md §1 that applies to it. `people` maps PersonRole → members; warnings need `acknowledged`."""
+    if kind not in StepKind.values or kind == K.APPLICATION:
+        raise ValidationError({"kind": "请选择要登记的环节"})
+    candidate = _locked(candidate, actor, roles.RECRUITMENT_VIEW)
+    data = dict(data)
+    data["org"] = _step_org(candidate, kind, data, actor)
+    people = {role: list(members) for role, members in (people or {}).items()}
+    on = data.get("on")
+    if kind in (K.ADMISSION_MEETING, K.CONVERSION_MEETING) and on:
+        data["due_count"], data["excluded_count"] = meeting_counts(candidate, on)
+    history = rules.History(candidate, list(candidate.steps.all()))
+    verdict = rules.check_step(history, kind, data, people)
+    if verdict.errors:
+        raise ValidationError(verdict.errors)
+    if verdict.warnings and not acknowledged:
+        raise ValidationError({"acknowledge": verdict.warnings + ["如确属特殊情况，请勾选“已知悉上述提示”后再提交"]},
+                              code="warning")
+    step = Step.objects.create(
+        candidate=candidate, kind=kind, on=on, org=data["org"], rule_version=verdict.version,
+        opinion=(data.get("opinion") or "").strip(), document_number=(data.get("document_number") or "").strip()[:64],
+        meeting_type=data.get("meeting_type") or "", passed=verdict.passed if verdict.passed is not None else data.get("passed"),
+        ends_on=data.get("ends_on"), training_days=data.get("training_days"), training_hours=data.get("training_hours"),
+        months=data.get("months"), outcome=data.get("outcome") or "", due_count=data.get("due_count"),
+        excluded_count=data.get("excluded_count"), present_count=data.get("present_count"),
+        yes_count=data.get("yes_count"), no_count=data.get("no_count"), abstain_count=data.get("abstain_count"),
+        warnings="\n".join(verdict.warnings), recorded_by=actor)
+    for role, members in people.items():
+        for member in members:
+            StepPerson.objects.create(step=step, member=member, role=role)
+    history.steps.append(step)
+    _advance(candidate, step, history, actor)
+    audit.record("recruitment.step", actor=actor, obj=candidate, after={
+        "step": step.pk, "kind": kind, "on": on.isoformat(), "passed": step.passed, "version": step.rule_version,
+        "warnings": verdict.warnings}, detail=f"{candidate}：{step.get_kind_display()}")
+    return step
+
+
+def _advance(candidate: Candidate, step: Step, history: rules.History, actor) -> None:
+    """Move the candidate to the next stage; admission and conversion write the member archive."""
+    stage = candidate.stage
+    if step.kind == K.ACTIVIST_DETERMINATION:
+        stage = Stage.ACTIVIST
+    elif step.kind == K.TARGET_DETERMINATION:
+        stage = Stage.DEVELOPMENT_TARGET
+    elif step.kind == K.ADMISSION_APPROVAL and step.passed:
+        candidate.member = _admit(candidate, history, actor)
+        stage = Stage.PROBATIONARY
+    elif step.kind == K.CONVERSION_APPROVAL and step.passed:
+        meeting = history.meeting_for(step)
+        if meeting.outcome == Outcome.CONVERT:
+            end = history.probation_end()
+            do_update_member(candidate.member, data={"category": Category.FULL, "converted_on": end}, actor=actor)
+            stage = Stage.FULL
+        elif meeting.outcome == Outcome.CANCEL:
+            do_change_member_status(candidate.member, status=MemberStatus.LEFT, on=step.on,
+                                    reason="取消预备党员资格（支部大会讨论，上级党委批准）", actor=actor)
+            stage = Stage.CANCELLED
+    if stage != candidate.stage or step.kind == K.ADMISSION_APPROVAL:
+        candidate.stage = stage
+        candidate.version += 1
+        candidate.save(update_fields=["stage", "member", "version", "updated_at"])
+
+
+def _admit(candidate: Candidate, history: rules.History, actor) -> Member:
+    data = {name: getattr(candidate, name) for name in (
+        "name", "gender", "id_number", "birth_date", "education", "occupation_category", "work_unit_and_post",
+        "applied_on")}
+    data.update(activist_on=history.activist_on, development_target_on=history.target_on,
+                joined_on=history.admission_meeting.on, category=Category.PROBATIONARY, converted_on=None)
+    existing = Member.objects.filter(id_number_index=candidate.id_number_index).first()
+    if existing is not None:
+        return do_update_member(existing, data=data, actor=actor)
+    return do_create_member(data=data, org=candidate.org, actor=actor)
+
+
+# -- the working-day calendar and the document templates -------------------------------------------------------------
+
+@transaction.atomic
+def do_set_holiday(*, day: dt.date, is_working_day: bool, name: str, actor) -> Holiday:
+    """A public holiday (or an adjusted working day) for a year the built-in calendar does not cover."""
+    require(actor, roles.CALENDAR_MANAGE)
+    errors = {}
+    if day is None:
+        errors["day"] = "请填写日期"
+    if not (name or "").strip():
+        errors["name"] = "请填写名称（如：国庆节、国庆调休上班）"
+    if errors:
+        raise ValidationError(errors)
+    holiday, _ = Holiday.objects.update_or_create(day=day, defaults={"is_working_day": is_working_day,
+                                                                      "name": name.strip()[:50]})
+    audit.record("recruitment.holiday", actor=actor, object_type="recruitment.holiday", object_id=day.isoformat(),
+                 after={"day": day.isoformat(), "is_working_day": is_working_day, "name": holiday.name})
+    return holiday
+
+
+@transaction.atomic
+def do_upload_template(*, org: Organization, kind: str, filename: str, content: bytes, actor) -> DocumentTemplate:
+    """An organisation's own .docx for one document (placeholders like {{姓名}}); the built-in one otherwise."""
+    from .paperwork import DocumentKind, validate_template
+
+    require(actor, roles.RECRUITMENT_MANAGE, org)
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": "请选择文书种类"})
+    validate_template(content)
+    template = DocumentTemplate.objects.create(org=org, kind=kind, filename=(filename or "template.docx")[:200],
+                                               content=content, uploaded_by=actor)
+    audit.record("recruitment.template", actor=actor, obj=org, after={"kind": kind, "filename": template.filename})
+    return template
+
+
+__all__ = ["do_open_probation_file", "do_record_step", "do_register_application", "do_set_holiday",
+           "do_upload_template"]
