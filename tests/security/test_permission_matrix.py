@@ -365,8 +365,7 @@ def detail_routes():
             continue
         model = getattr(cls, "scoped_model", None)
         assert model in (Member, Organization, ImportJob, *transfer_models(), *lifecycle_models(), *governance_models(),
-                         *alerts_models(), *orglife_models()), \
-                         *alerts_models(), *recruitment_models()), \
+                         *alerts_models(), *orglife_models(), *recruitment_models()), \
             f"{template}: detail route without a scoped model"
         if getattr(callback, "actions", None):  # DRF viewset route
             for method, action in callback.actions.items():
