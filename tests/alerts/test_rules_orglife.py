@@ -92,10 +92,21 @@ def test_study_hours_at_pace_are_fine_below_it_yellow_and_below_half_of_it_red(w
     hold(world, world.br1, "party_lecture", D(2026, 1, 10), present=[m1], hours=6)  # 8 学时
     hold(world, world.br1, "party_lecture", D(2026, 2, 10), present=[m2], hours=3)  # 4 学时
     hold(world, world.br1, "party_lecture", D(2026, 3, 10), present=[m3], hours=2.9)  # 3.9 学时
-    found = levels_by_member("orglife.study_hours", on=D(2026, 4, 1))
-    assert m1.pk not in found
-    assert found[m2.pk] == "yellow" and found[m3.pk] == "red"
+    (found,) = [h for h in hits("orglife.study_hours", on=D(2026, 4, 1)) if h.org_id == world.br1.pk]
+    assert found.level == "red" and found.member_id is None
+    assert set(found.evidence["member_ids"]) == {m2.pk, m3.pk} and found.evidence["behind_half"] == [m3.pk]
+    assert found.evidence["hours"] == {str(m2.pk): "4.0", str(m3.pk): "3.9"}
+    hold(world, world.br1, "party_lecture", D(2026, 3, 20), present=[m3], hours=0.1)  # m3 reaches 4.0: yellow
+    (found,) = [h for h in hits("orglife.study_hours", on=D(2026, 4, 1)) if h.org_id == world.br1.pk]
+    assert found.level == "yellow" and found.evidence["behind_half"] == []
+
+
+def test_a_branch_where_everyone_is_at_pace_has_no_study_hours_warning(world):
+    for i, m in enumerate(world.members["BR2"]):
+        hold(world, world.br2, "party_lecture", D(2026, 1, 10 + i), present=[m], hours=6, actor=world.secretary2)
+    assert world.br2.pk not in levels_by_org("orglife.study_hours", on=D(2026, 4, 1))
+    assert world.br1.pk in levels_by_org("orglife.study_hours", on=D(2026, 4, 1))
 
 
 def test_no_study_hours_warning_in_january(world):
-    assert levels_by_member("orglife.study_hours", on=D(2026, 1, 31)) == {}
+    assert levels_by_org("orglife.study_hours", on=D(2026, 1, 31)) == {}

@@ -221,17 +221,29 @@ def _register_orglife_rules():
 _register_orglife_rules()
 
 
-@register("orglife.study_hours", "学习培训学时进度落后", "study_hours_per_year", Subject.MEMBER,
+@register("orglife.study_hours", "学习培训学时进度落后", "study_hours_per_year", Subject.ORG,
           parameters=("study_hours_per_year", "study_pace_red_share", "study_hour_kinds", "study_hour_minutes"),
-          description="本年度学时低于按月进度（每满一个月计全年学时的 1/12）为黄灯，低于进度的一半为红灯")
+          description="支部有党员本年度学时低于按月进度（每满一个月计全年学时的 1/12）为黄灯，有党员低于进度的一半为红灯；"
+                      "每个支部一条预警，列出落后的党员")
 def _study_hours(rule, on, shared):
+    """One finding per branch, naming its members behind the pace: the branch organises the study, and a million
+    members behind in spring must not become a million rectification tasks. Each member sees their own hours."""
+    from collections import defaultdict
+
     from dangjian.orglife.queries import study_gaps
 
     target = rulebook.value("study_hours_per_year", on)
+    by_branch = defaultdict(list)
     for gap in study_gaps(on):
-        yield Hit(gap.org_id, Level.RED if gap.red else Level.YELLOW,
-                  f"{gap.name} 本年度已完成 {gap.hours} 学时，按进度应达到 {gap.pace} 学时（全年不少于 {target} 学时）",
-                  {"member_id": gap.member_id, "hours": str(gap.hours), "pace": str(gap.pace)}, gap.member_id)
+        by_branch[gap.org_id].append(gap)
+    for org_id, gaps in by_branch.items():
+        red = [g for g in gaps if g.red]
+        pace = gaps[0].pace
+        yield Hit(org_id, Level.RED if red else Level.YELLOW,
+                  f"{len(gaps)} 名党员本年度学时落后于进度（按进度应达到 {pace} 学时，全年不少于 {target} 学时），"
+                  f"其中 {len(red)} 名不足进度的一半，请组织集中学习或补学",
+                  {"member_ids": [g.member_id for g in gaps], "hours": {str(g.member_id): str(g.hours) for g in gaps},
+                   "pace": str(pace), "behind_half": [g.member_id for g in red]})
 # -- recruitment (发展党员): the time limits of RULES.md §1 ------------------------------------------------------------
 
 

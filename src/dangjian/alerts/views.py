@@ -30,6 +30,8 @@ EVIDENCE_LABELS = {
     "months": "欠缴月份", "joined_on": "入党日期", "probation_ended_on": "预备期满日期", "kind": "处置事项",
     "ground": "依据情形", "since": "起始日期", "due_on": "应提出日期", "absence_id": "失联登记",
     "mobile_record_id": "流动党员登记", "certificate_number": "活动证编号", "review_due_on": "应年审日期",
+    "hours": "已完成学时（按党员编号）", "pace": "按进度应达到学时", "behind_half": "不足进度一半的党员（编号）",
+    "period": "周期", "period_start": "周期开始", "period_end": "周期结束",
 }
 
 

@@ -65,7 +65,10 @@ def due_ids(org, kind: str, day: dt.date) -> list[int]:
 def committee_days(org_ids) -> dict[int, list[tuple[dt.date, dt.date | None]]]:
     """Every holding of the committees of `org_ids`, for deciding on many days at once."""
     out = defaultdict(list)
-    for org_id, start, end in CommitteeMember.objects.filter(org_id__in=list(org_ids)).values_list(
+    from django.db.models import QuerySet
+
+    org_ids = org_ids if isinstance(org_ids, QuerySet) else list(org_ids)  # a queryset stays a subquery
+    for org_id, start, end in CommitteeMember.objects.filter(org_id__in=org_ids).values_list(
             "org_id", "started_on", "ended_on"):
         out[org_id].append((start, end))
     return out

@@ -80,11 +80,11 @@ def compliance(orgs, year: int, on: dt.date | None = None) -> list[OrgCompliance
     on = on or timezone.localdate()
     last_day = min(on, dt.date(year, 12, 31))
     first_day = dt.date(year, 1, 1)
-    nodes = [o for o in orgs.filter(Q(org_type__in=BRANCH_TYPES) | Q(org_type=OrgType.GROUP)).order_by("path")
-             if participants.kinds_for(o)]
+    scope = orgs.filter(Q(org_type__in=BRANCH_TYPES) | Q(org_type=OrgType.GROUP))
+    nodes = [o for o in scope.order_by("path") if participants.kinds_for(o)]
     if first_day > on:
         return [OrgCompliance(o, []) for o in nodes]
-    ids = [o.pk for o in nodes]
+    ids = scope.order_by().values("pk")  # a subquery: the statements stay small for any number of organisations
     held = defaultdict(set)  # (org_id, kind) -> {span keys}
     frequencies = rulebook.value("orglife_frequency", last_day)
     for org_id, kind, extra, starts_at in (Meeting.objects.filter(org_id__in=ids, state__in=HELD_STATES,
@@ -211,8 +211,13 @@ class MemberYear:
 
 
 def member_years(member_ids, year: int) -> dict[int, MemberYear]:
-    """Attendance and study hours of each member over the held meetings of `year`."""
-    rows = (Attendance.objects.filter(member_id__in=list(member_ids), meeting__state__in=HELD_STATES,
+    """Attendance and study hours of each member over the held meetings of `year` (`member_ids`: ids, or a
+    queryset of ids, which stays a subquery however many members there are)."""
+    from django.db.models import QuerySet
+
+    if not isinstance(member_ids, QuerySet):
+        member_ids = list(member_ids)
+    rows = (Attendance.objects.filter(member_id__in=member_ids, meeting__state__in=HELD_STATES,
                                       meeting__starts_at__year=year)
             .values("member_id").annotate(
                 due=Count("id"), present=Count("id", filter=Q(presence=Presence.PRESENT)),
@@ -222,6 +227,8 @@ def member_years(member_ids, year: int) -> dict[int, MemberYear]:
     found = {r["member_id"]: MemberYear(r["due"], r["present"], r["leave"],
                                         Decimal(r["hours"] or 0).quantize(Decimal("0.1")), target)
              for r in rows}
+    if isinstance(member_ids, QuerySet):
+        member_ids = [row["pk"] for row in member_ids]
     return {m: found.get(m, MemberYear(0, 0, 0, Decimal("0.0"), target)) for m in member_ids}
 
 
@@ -335,9 +342,9 @@ def study_gaps(on: dt.date, members=None) -> list[StudyGap]:
     num, den = rulebook.value("study_pace_red_share", on)
     red_below = pace * num / den
     members = members if members is not None else Member.objects.all()
-    rows = list(members.filter(status=MemberStatus.NORMAL, joined_on__lte=on,
-                               org__org_type__in=BRANCH_TYPES).values_list("pk", "org_id", "name").order_by("pk"))
-    years = member_years([r[0] for r in rows], on.year)
+    due = members.filter(status=MemberStatus.NORMAL, joined_on__lte=on, org__org_type__in=BRANCH_TYPES)
+    rows = list(due.values_list("pk", "org_id", "name").order_by("pk"))
+    years = member_years(due.order_by().values("pk"), on.year)
     out = []
     for member_id, org_id, name in rows:
         hours = years[member_id].study_hours
