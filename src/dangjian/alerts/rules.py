@@ -1,7 +1,6 @@
 """The warning rules (预警规则): a registry of definitions in code. Each rule reads the existing query functions of
 the app that owns the data, takes its numbers from the rulebook, and returns `Hit`s with the evidence (ids and
-figures) that prove them. Rules for 三会一课, recruitment time limits and study hours are added here once their data
-exists; nothing is registered for them before.
+figures) that prove them. The definitions live in rule_definitions.py, one section per app.
 """
 
 from __future__ import annotations
