@@ -104,3 +104,32 @@ def test_the_api_adjusts_and_restores_a_value_with_the_same_checks(world):
     assert api.get("/api/v1/rule-settings/min_age_join/").status_code == 404
     api.force_authenticate(world.organizer)
     assert api.get("/api/v1/rule-settings/").status_code == 404
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("orglife_frequency", {**rulebook.regulation_value("orglife_frequency"), "party_lecture": "week"}, "只能是 month"),
+    ("study_hour_kinds", ["party_lecture", "tea_party"], "中选择至少一项"),
+    ("admission_approver_org_types", ["general_branch"], "中选择至少一项"),
+    ("study_pace_red_share", [2, 1], "应小于 1"),
+    ("checkin_radius_metres", 50000, "应在 1 到 20000 之间"),
+])
+def test_organisational_life_and_recruitment_values_are_checked_against_what_they_mean(world, name, value, message):
+    with pytest.raises(ValidationError) as exc:
+        do_set_rule_value(name, value, reason="本地规定", actor=world.sysadmin)
+    assert message in str(exc.value)
+
+
+def test_a_monthly_party_lecture_set_in_the_app_is_in_force(world):
+    monthly = {**rulebook.regulation_value("orglife_frequency"), "party_lecture": "month"}
+    do_set_rule_value("orglife_frequency", monthly, reason="某市委组织部规定党课每月一次", actor=world.sysadmin)
+    assert rulebook.value("orglife_frequency")["party_lecture"] == "month"
+    do_set_rule_value("checkin_radius_metres", 2000, reason="园区范围较大", actor=world.sysadmin)
+    assert rulebook.value("checkin_radius_metres") == 2000
+
+
+def test_every_adjustable_value_is_a_rule_with_a_citation_and_its_regulation_value_passes_its_own_check():
+    from dangjian.core.rule_settings import clean_value
+
+    for name in rulebook.ADJUSTABLE:
+        assert name in rulebook.VERSIONS[-1].values and rulebook.citation(name), name
+        assert clean_value(name, rulebook.regulation_value(name)) == rulebook.regulation_value(name), name

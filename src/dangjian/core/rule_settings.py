@@ -17,17 +17,27 @@ from .actions import require
 from .models import RuleSetting
 
 INT_MAX = 1000
-FRACTIONS = {"election_quorum", "election_win_share"}  # [numerator, denominator]: a share that must be exceeded
+FRACTIONS = {"election_quorum", "election_win_share", "study_pace_red_share"}  # [numerator, denominator] below 1
 STEP_NAMES = {"sender_committee", "receiver_committee"}
+INT_LIMITS = {"checkin_radius_metres": 20000}  # others: 1 to INT_MAX
+PERIODS = {"month": "月", "quarter": "季", "year": "年"}
+# 细则 第二十二条: only a 党委 approves admission; a deployment may let its 党工委 do so, never a 党总支 or 支部.
+APPROVER_TYPES = {"committee", "working_committee"}
 REASON_MAX = 500
 
 
-def _int(value, label: str, low: int = 1) -> int:
+def _int(value, label: str, low: int = 1, high: int = INT_MAX) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{label}应为整数")
-    if not low <= value <= INT_MAX:
-        raise ValidationError(f"{label}应在 {low} 到 {INT_MAX} 之间")
+    if not low <= value <= high:
+        raise ValidationError(f"{label}应在 {low} 到 {high} 之间")
     return value
+
+
+def _subset(value, allowed, label: str) -> list:
+    if not isinstance(value, list) or not value or not set(value) <= set(allowed) or len(set(value)) != len(value):
+        raise ValidationError(f"{label}应从 {'、'.join(sorted(allowed))} 中选择至少一项，且不重复")
+    return list(value)
 
 
 def _decimal(value, label: str) -> str:
@@ -78,6 +88,21 @@ def clean_value(name: str, value):
             if len(set(months)) != len(months):
                 raise ValidationError(f"{label}不能重复")
             return sorted(months, reverse=True)
+        if name in INT_LIMITS:
+            return _int(value, label, high=INT_LIMITS[name])
+        if name == "orglife_frequency":
+            if not isinstance(value, dict) or set(value) != set(default):
+                raise ValidationError(f"{label}应分别写明：{'、'.join(default)}")
+            for kind, unit in value.items():
+                if unit not in PERIODS:
+                    raise ValidationError(f"{label}“{kind}”只能是 month（每月）、quarter（每季）或 year（每年）")
+            return {kind: value[kind] for kind in default}
+        if name == "study_hour_kinds":
+            from dangjian.orglife.choices import MeetingKind
+
+            return _subset(value, MeetingKind.values, label)
+        if name == "admission_approver_org_types":
+            return _subset(value, APPROVER_TYPES, label)
         if name == "transfer_steps":
             if not isinstance(value, dict) or set(value) != set(default):
                 raise ValidationError(f"{label}应分别写明：{'、'.join(default)}")

@@ -358,6 +358,15 @@ ADJUSTABLE = {
     "sanction_impact_months": "处分影响期（月）",
     "rectification_days": "督办整改时限（天）",
     "probation_overdue_red_months": "预备期满未转正转红灯月数",
+    "orglife_frequency": "组织生活开展频次（月、季、年）",
+    "orglife_reminder_days": "组织生活周期结束前提醒天数",
+    "study_hour_kinds": "计入学时的组织生活类别",
+    "study_hour_minutes": "每学时分钟数",
+    "study_pace_red_share": "学时低于进度此比例为红灯",
+    "checkin_margin_minutes": "会前会后可签到分钟数",
+    "checkin_radius_metres": "签到位置范围（米）",
+    "admission_approver_org_types": "可审批接收预备党员的党组织类型",
+    "recruitment_due_soon_days": "发展党员时限提前提醒天数",
 }
 SETTINGS_TTL_SECONDS = 5.0  # another process sees a change made in the app within this time
 _settings = {"loaded_at": float("-inf"), "values": {}}
