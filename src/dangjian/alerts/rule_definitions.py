@@ -18,14 +18,13 @@ def _terms(rule, on, shared):
     from dangjian.orgs.models import Term
 
     for term in terms_needing_election(Term.objects.all(), on):
-        evidence = {"term_id": term.pk, "number": term.number, "ends_on": term.ends_on.isoformat(),
-                    "days_left": term.days_left}
+        evidence = {"term_id": term.pk, "number": term.number, "ends_on": term.ends_on.isoformat()}
         if term.stage == OVERDUE:
             yield Hit(term.org_id, Level.RED, f"第 {term.number} 届任期已于 {term.ends_on} 届满，已逾期 "
                       f"{term.overdue_days} 天未换届，延期换届须报上级党组织批准", evidence)
         else:
-            yield Hit(term.org_id, Level.YELLOW, f"第 {term.number} 届任期将于 {term.ends_on} 届满（还有 "
-                      f"{term.days_left} 天），请做好换届准备，按时提出换届请示", evidence)
+            yield Hit(term.org_id, Level.YELLOW, f"第 {term.number} 届任期将于 {term.ends_on} 届满，"
+                      "请做好换届准备，按时提出换届请示", evidence)
 
 
 # -- organisation setup (组织设置): one rule per setup check, all computed by one call ---------------------------------
@@ -200,8 +199,11 @@ def _orglife_rule(kind):
                 yield Hit(gap.org_id, Level.RED, f"{gap.span.label}未召开{label}（{rulebook.citation('orglife_frequency')}）",
                           evidence, detail_key=gap.span.key)
             else:
-                yield Hit(gap.org_id, Level.YELLOW, f"{gap.span.label}还有 {gap.days_left + 1} 天结束，尚未召开{label}，"
-                          "请及时安排", {**evidence, "days_left": gap.days_left}, detail_key=gap.span.key)
+                # The message names the end date, not a countdown: it stays the same night after night, so the
+                # finding is not rewritten every day.
+                end = gap.span.end
+                yield Hit(gap.org_id, Level.YELLOW, f"{gap.span.label}尚未召开{label}，本周期于 {end.month}月{end.day}日"
+                          "结束，请及时安排", evidence, detail_key=gap.span.key)
     return evaluate
 
 

@@ -9,6 +9,7 @@ takes precedence over both. Statutory numbers are never adjustable in the app.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import time
@@ -405,6 +406,11 @@ def _overrides() -> dict:
     raw = os.environ.get("DANGJIAN_RULE_OVERRIDES", "")
     if not raw:
         return {}
+    return _parsed_overrides(raw)
+
+
+@functools.lru_cache(maxsize=8)  # read once per distinct setting, not on every rule lookup
+def _parsed_overrides(raw: str) -> dict:
     try:
         overrides = json.loads(raw)
     except ValueError as exc:

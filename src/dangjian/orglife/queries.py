@@ -75,8 +75,9 @@ def _org_window(org) -> tuple:
     return (org.founded_on, end)
 
 
-def compliance(orgs, year: int, on: dt.date | None = None) -> list[OrgCompliance]:
-    """Required vs held per kind for each branch and 党小组 among `orgs` (a queryset), over `year` up to `on`."""
+def compliance(orgs, year: int, on: dt.date | None = None, only: dict | None = None) -> list[OrgCompliance]:
+    """Required vs held per kind for each branch and 党小组 among `orgs` (a queryset), over `year` up to `on`.
+    `only` (period unit → span keys) limits the work to those periods (the warning rules need two per kind)."""
     on = on or timezone.localdate()
     last_day = min(on, dt.date(year, 12, 31))
     first_day = dt.date(year, 1, 1)
@@ -103,6 +104,8 @@ def compliance(orgs, year: int, on: dt.date | None = None) -> list[OrgCompliance
     for group_id, start, end in GroupMembership.objects.filter(group_id__in=ids).values_list(
             "group_id", "started_on", "ended_on"):
         groups[group_id].append((start, end))
+    wanted = {unit: [s for s in rules.spans_between(first_day, last_day, unit)
+                     if only is None or s.key in only.get(unit, ())] for unit in set(frequencies.values())}
     out = []
     for org in nodes:
         base = [_org_window(org)]
@@ -117,7 +120,7 @@ def compliance(orgs, year: int, on: dt.date | None = None) -> list[OrgCompliance
             else:
                 windows = base
             status = KindStatus(kind, rules.KIND_LABELS[kind], unit)
-            for span in rules.spans_between(first_day, last_day, unit):
+            for span in wanted[unit]:
                 if span.end < on:
                     if not (_owed(windows, span, span.end) and _owed(base, span, span.end)):
                         continue
@@ -301,8 +304,15 @@ def period_gaps(on: dt.date, orgs=None) -> list[PeriodGap]:
     orgs = orgs if orgs is not None else Organization.objects.filter(status=OrgStatus.ACTIVE)
     reminders = rulebook.value("orglife_reminder_days", on)
     frequencies = rulebook.value("orglife_frequency", on)
-    this_year = {r.org.pk: r for r in compliance(orgs, on.year, on)}
-    last_year = {r.org.pk: r for r in compliance(orgs, on.year - 1, on)}
+    # Only two periods per unit matter: the one running on `on` and the last one ended.
+    now_year, then_year = defaultdict(set), defaultdict(set)
+    for unit in set(frequencies.values()):
+        current = rules.span_of(on, unit)
+        last = rules.span_of(current.start - dt.timedelta(days=1), unit)
+        now_year[unit].add(current.key)
+        (now_year if last.start.year == on.year else then_year)[unit].add(last.key)
+    this_year = {r.org.pk: r for r in compliance(orgs, on.year, on, only=now_year)}
+    last_year = {r.org.pk: r for r in compliance(orgs, on.year - 1, on, only=then_year)} if then_year else {}
     gaps = []
     for org_id, row in this_year.items():
         statuses = {k.kind: k for k in row.kinds}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,11 +30,12 @@ class Span:
             return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
         return f"{self.start.year}年"
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         return self.start.isoformat()[:7] if self.unit != Period.YEAR else str(self.start.year)
 
 
+@functools.lru_cache(maxsize=4096)  # the calendar never changes: tens of thousands of organisations share its spans
 def span_of(day: dt.date, unit: str) -> Span:
     """The month, quarter or year containing `day`."""
     if unit == Period.MONTH:
@@ -49,14 +51,15 @@ def span_of(day: dt.date, unit: str) -> Span:
     return Span(unit, first, following - dt.timedelta(days=1))
 
 
-def spans_between(start: dt.date, end: dt.date, unit: str) -> list[Span]:
+@functools.lru_cache(maxsize=256)
+def spans_between(start: dt.date, end: dt.date, unit: str) -> tuple[Span, ...]:
     """Every period touching [start, end], in order."""
     out, day = [], start
     while day <= end:
         span = span_of(day, unit)
         out.append(span)
         day = span.end + dt.timedelta(days=1)
-    return out
+    return tuple(out)
 
 
 def frequency(kind: str, on: dt.date) -> str:
