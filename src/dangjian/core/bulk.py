@@ -51,6 +51,10 @@ _PLAIN = {models.CharField, models.TextField, models.IntegerField, models.Positi
           models.ForeignKey, models.OneToOneField, models.FloatField}
 
 
+# Field classes whose prepared value depends on the value alone (never on a key or a nonce): prepared once per value.
+_MEMO = {models.DateField, models.DateTimeField, models.DecimalField}
+
+
 def insert_dicts(model, rows) -> int:
     """INSERT rows given as {attname: value} without building model instances (for hundreds of thousands of rows).
     Missing fields take their defaults; auto_now(_add) fields take one timestamp; values of plain types go as
@@ -60,19 +64,27 @@ def insert_dicts(model, rows) -> int:
     connection = connections[router.db_for_write(model)]
     fields = _fields(model)
     now = timezone.now()
-    fill, prepare = [], []
+    fill, prepare, memo = [], [], []
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             fill.append(lambda now=now: now)
         else:
             fill.append(field.get_default)  # the declared default, else "" for text that may be blank, else None
         prepare.append(None if type(field) in _PLAIN else field)
+        memo.append({} if type(field) in _MEMO else None)
     prepared = []
     for row in rows:
         values = []
-        for field, default, prep in zip(fields, fill, prepare):
+        for field, default, prep, seen in zip(fields, fill, prepare, memo):
             value = row[field.attname] if field.attname in row else default()
-            values.append(value if prep is None else prep.get_db_prep_save(value, connection))
+            if prep is None:
+                values.append(value)
+            elif seen is not None:  # the same date in every row is adapted once
+                if value not in seen:
+                    seen[value] = prep.get_db_prep_save(value, connection)
+                values.append(seen[value])
+            else:
+                values.append(prep.get_db_prep_save(value, connection))
         prepared.append(values)
     insert_prepared(model, prepared)
     return len(prepared)

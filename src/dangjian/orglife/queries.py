@@ -335,7 +335,6 @@ def period_gaps(on: dt.date, orgs=None) -> list[PeriodGap]:
 class StudyGap:
     member_id: int
     org_id: int
-    name: str
     hours: Decimal
     pace: Decimal
     red: bool
@@ -353,13 +352,17 @@ def study_gaps(on: dt.date, members=None) -> list[StudyGap]:
     red_below = pace * num / den
     members = members if members is not None else Member.objects.all()
     due = members.filter(status=MemberStatus.NORMAL, joined_on__lte=on, org__org_type__in=BRANCH_TYPES)
-    rows = list(due.values_list("pk", "org_id", "name").order_by("pk"))
-    years = member_years(due.order_by().values("pk"), on.year)
+    # Hours of the members who attended anything this year (one grouped query); everyone else has none.
+    earned = {member_id: Decimal(hours or 0).quantize(Decimal("0.1")) for member_id, hours in (
+        Attendance.objects.filter(member_id__in=due.order_by().values("pk"), meeting__state__in=HELD_STATES,
+                                  meeting__starts_at__year=on.year, presence=Presence.PRESENT)
+        .values("member_id").annotate(hours=Sum("meeting__study_hours")).order_by().values_list("member_id", "hours"))}
+    zero = Decimal("0.0")
     out = []
-    for member_id, org_id, name in rows:
-        hours = years[member_id].study_hours
+    for member_id, org_id in due.values_list("pk", "org_id").order_by("pk").iterator(chunk_size=5000):
+        hours = earned.get(member_id, zero)
         if hours < pace:
-            out.append(StudyGap(member_id, org_id, name, hours, pace, hours < red_below))
+            out.append(StudyGap(member_id, org_id, hours, pace, hours < red_below))
     return out
 
 
