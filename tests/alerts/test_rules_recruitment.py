@@ -45,3 +45,18 @@ def test_conversion_discussion_is_red_the_day_after_probation_ends(world):
 def test_recorded_step_clears_its_time_limit(world):
     candidate = candidate_2014(world, until=K.ACTIVIST_DETERMINATION)
     assert (candidate.pk, "application_talk") not in levels(D(2023, 3, 10))
+
+
+def test_a_probationer_with_a_recruitment_file_is_followed_by_the_recruitment_rule_only(world):
+    """One problem, one finding: the conversion deadline of a 预备党员 admitted here (with any postponement) is
+    the recruitment rule's; `probation_overdue` covers only those without a file (imported records)."""
+    candidate = candidate_2014(world, until=K.CONVERSION_MEETING)  # probation ends 1 July 2025
+    candidate.refresh_from_db()
+    member = candidate.member
+    assert (member.category, member.joined_on) == ("probationary", D(2024, 7, 1))  # would be found without the file
+    imported = world.members["BR2"][0]
+    imported.category, imported.joined_on, imported.converted_on = "probationary", D(2024, 7, 1), None
+    imported.save()
+    probation = {h.member_id for h in REGISTRY["probation_overdue"].evaluate(D(2025, 7, 2))}
+    assert imported.pk in probation and candidate.member_id not in probation
+    assert levels(D(2025, 7, 2))[(candidate.pk, "conversion_meeting")][0] == "red"

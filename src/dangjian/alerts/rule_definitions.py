@@ -111,8 +111,11 @@ def _probation(rule, on, shared):
     red_months = rulebook.value("probation_overdue_red_months", on)
     # Probation ends on the anniversary: a member admitted on `ended_before` or earlier has finished it by `on`.
     ended_before = add_years(on, -years)
+    # A 预备党员 with a recruitment file is followed there (recruitment_overdue: the conversion deadline, with a
+    # postponement after a transfer); this rule covers the others (imported, or admitted before the platform).
     rows = (Member.objects.filter(category=Category.PROBATIONARY, status=MemberStatus.NORMAL,
-                                  joined_on__lt=ended_before).values_list("pk", "org_id", "name", "joined_on"))
+                                  joined_on__lt=ended_before, candidate__isnull=True)
+            .values_list("pk", "org_id", "name", "joined_on"))
     for member_id, org_id, name, joined_on in rows.order_by("pk").iterator(chunk_size=2000):
         ended = add_years(joined_on, years)
         red = add_months(ended, red_months) < on
