@@ -32,7 +32,9 @@ def arrears_task(world, months=3, on=ON):
 def test_two_runs_make_one_finding_and_one_task(world):
     unpaid_months(world, world.members["BR1"][1], 3)
     first = actions.do_run_evaluation(ON, codes=CODES)
+    told = InboxMessage.objects.count()
     second = actions.do_run_evaluation(ON, codes=CODES)
+    assert told > 0 and InboxMessage.objects.count() == told  # the second run tells nobody again
     assert (first.opened, first.tasks_opened) == (1, 1)
     assert (second.opened, second.tasks_opened, second.still_open) == (0, 0, 1)
     assert Finding.objects.count() == 1 and RectificationTask.objects.count() == 1

@@ -9,7 +9,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import F, Max
 
 from dangjian.core import bulk, rulebook
 
@@ -98,18 +98,31 @@ def run(on: dt.date, codes=None) -> Evaluation:
 
 def open_tasks(on: dt.date, codes) -> tuple[int, int]:
     """A task for every active yellow or red finding without one; a closed task whose finding holds again reopens."""
+    from django.db.models import Case, CharField, DateField, DateTimeField, IntegerField, TextField, Value, When
+    from django.utils import timezone
+
     active = Finding.objects.filter(rule__in=codes, resolved_on__isnull=True, level__in=[Level.YELLOW, Level.RED])
-    fresh = list(active.filter(task__isnull=True).values_list("pk", "org_id", "level", "message"))
+    # The new tasks and their first steps are written by the database from the findings (INSERT … SELECT): on a
+    # first evaluation of a large deployment that is hundreds of thousands of rows no Python loop touches.
     deadlines = {level: deadline_for(level, on) for level in (Level.YELLOW, Level.RED)}
-    bulk.insert_dicts(RectificationTask, ({"finding_id": pk, "org_id": org_id, "level": level, "opened_on": on,
-                                           "deadline": deadlines[level]} for pk, org_id, level, _ in fresh))
-    task_ids = {}
-    for part in _chunks([pk for pk, *_ in fresh]):
-        task_ids.update(RectificationTask.objects.filter(finding_id__in=part).values_list("finding_id", "pk"))
-    bulk.insert_dicts(TaskStep, ({"task_id": task_ids[pk], "kind": StepKind.OPENED, "on": on, "note": message[:500]}
-                                 for pk, _, _, message in fresh))
-    events = [(task_ids[pk], org_id, f"新的督办任务（{Level(level).label}）", message)
-              for pk, org_id, level, message in fresh]
+    day = Value(on, output_field=DateField())
+    watermark = RectificationTask.objects.aggregate(last=Max("pk"))["last"] or 0  # tasks above it are this run's
+    opened = bulk.insert_from_select(RectificationTask, active.filter(task__isnull=True), {
+        "finding_id": F("pk"), "org_id": F("org_id"), "level": F("level"),
+        "state": Value(TaskState.OPEN, output_field=CharField()), "opened_on": day,
+        "deadline": Case(When(level=Level.RED, then=Value(deadlines[Level.RED])),
+                         default=Value(deadlines[Level.YELLOW]), output_field=DateField()),
+        "escalations": Value(0, output_field=IntegerField()), "reopened": Value(0, output_field=IntegerField()),
+        "rectification_note": Value("", output_field=TextField())})
+    new_tasks = RectificationTask.objects.filter(pk__gt=watermark)
+    bulk.insert_from_select(TaskStep, new_tasks, {
+        "task_id": F("pk"), "kind": Value(StepKind.OPENED, output_field=CharField()), "on": day,
+        "at": Value(timezone.now(), output_field=DateTimeField()), "note": F("finding__message")})
+    # Only the organisations with someone to tell are read back for the inbox.
+    told = inbox.holders(set(new_tasks.values_list("org_id", flat=True).distinct()))
+    events = [(pk, org_id, f"新的督办任务（{Level(level).label}）", message)
+              for pk, org_id, level, message in new_tasks.filter(org_id__in=list(told))
+              .values_list("pk", "org_id", "level", "finding__message")]
     reopened = list(RectificationTask.objects.select_for_update(of=("self",)).filter(
         state=TaskState.CLOSED, finding__in=active).select_related("finding"))
     for task in reopened:
@@ -122,7 +135,7 @@ def open_tasks(on: dt.date, codes) -> tuple[int, int]:
     TaskStep.objects.bulk_create([TaskStep(task=task, kind=StepKind.REOPENED, on=on, note=task.finding.message[:500])
                                   for task in reopened], batch_size=CHUNK)
     inbox.post(events)
-    return len(fresh), len(reopened)
+    return opened, len(reopened)
 
 
 def escalate(on: dt.date) -> int:

@@ -88,3 +88,18 @@ def insert_dicts(model, rows) -> int:
         prepared.append(values)
     insert_prepared(model, prepared)
     return len(prepared)
+
+
+def insert_from_select(model, queryset, columns: dict) -> int:
+    """INSERT INTO model's table the rows of a SELECT built from `queryset`, computed by the database (no row comes
+    to Python): `columns` maps each column's attname to an expression over `queryset`'s model. Returns the count."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    aliases = {attname: f"c_{attname}" for attname in columns}
+    select = queryset.order_by().values(**{aliases[name]: expr for name, expr in columns.items()})
+    sql, params = select.query.sql_with_params()
+    targets = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    picked = ", ".join(f"q.{quote(aliases[name])}" for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({targets}) SELECT {picked} FROM ({sql}) q", params)
+        return cursor.rowcount
