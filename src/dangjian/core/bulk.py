@@ -100,6 +100,8 @@ def insert_from_select(model, queryset, columns: dict) -> int:
     sql, params = select.query.sql_with_params()
     targets = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
     picked = ", ".join(f"q.{quote(aliases[name])}" for name in columns)
+    # Identifiers come from the model's metadata (quoted); the SELECT and its parameters from Django's compiler.
+    statement = f"INSERT INTO {quote(model._meta.db_table)} ({targets}) SELECT {picked} FROM ({sql}) q"
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({targets}) SELECT {picked} FROM ({sql}) q", params)
+        cursor.execute(statement, params)
         return cursor.rowcount
