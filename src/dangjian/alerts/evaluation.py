@@ -118,10 +118,9 @@ def open_tasks(on: dt.date, codes) -> tuple[int, int]:
     bulk.insert_from_select(TaskStep, new_tasks, {
         "task_id": F("pk"), "kind": Value(StepKind.OPENED, output_field=CharField()), "on": day,
         "at": Value(timezone.now(), output_field=DateTimeField()), "note": F("finding__message")})
-    # Only the organisations with someone to tell are read back for the inbox.
-    told = inbox.holders(set(new_tasks.values_list("org_id", flat=True).distinct()))
+    # Only the tasks of organisations with someone to tell are read back for the inbox (a subquery: any number).
     events = [(pk, org_id, f"新的督办任务（{Level(level).label}）", message)
-              for pk, org_id, level, message in new_tasks.filter(org_id__in=list(told))
+              for pk, org_id, level, message in new_tasks.filter(org_id__in=inbox.holder_orgs())
               .values_list("pk", "org_id", "level", "finding__message")]
     reopened = list(RectificationTask.objects.select_for_update(of=("self",)).filter(
         state=TaskState.CLOSED, finding__in=active).select_related("finding"))

@@ -16,15 +16,23 @@ from .models import InboxMessage
 CHUNK = 2000
 
 
+def _assignments(perm: str):
+    roles_with = [name for name, role in roles.ROLES.items() if perm in role.permissions]
+    return RoleAssignment.objects.filter(role__in=roles_with, revoked_at__isnull=True, user__is_active=True)
+
+
+def holder_orgs(perm: str = roles.ALERTS_MANAGE):
+    """The organisations where someone holds `perm` in the organisation itself, as a subquery of ids."""
+    return _assignments(perm).filter(org__isnull=False).values("org_id")
+
+
 def holders(org_ids, perm: str = roles.ALERTS_MANAGE) -> dict[int, set[int]]:
     """Accounts holding `perm` in each organisation itself (its secretary, 组织委员 …): org id → user ids."""
-    roles_with = [name for name, role in roles.ROLES.items() if perm in role.permissions]
     out = defaultdict(set)
     org_ids = sorted(org_ids)
     for i in range(0, len(org_ids), CHUNK):  # SQLite caps the parameters of one statement
-        for org_id, user_id in (RoleAssignment.objects.filter(org_id__in=org_ids[i:i + CHUNK], role__in=roles_with,
-                                                              revoked_at__isnull=True, user__is_active=True)
-                                .values_list("org_id", "user_id")):
+        for org_id, user_id in _assignments(perm).filter(org_id__in=org_ids[i:i + CHUNK]).values_list("org_id",
+                                                                                                        "user_id"):
             out[org_id].add(user_id)
     return out
 
@@ -40,8 +48,9 @@ def post(events: list[tuple]) -> int:
     if rows and notify.adapters():
         from django.contrib.auth import get_user_model
 
-        names = dict(get_user_model().objects.filter(pk__in={r["user_id"] for r in rows})
-                     .values_list("pk", "username"))
+        ids, names = sorted({r["user_id"] for r in rows}), {}
+        for i in range(0, len(ids), CHUNK):
+            names.update(get_user_model().objects.filter(pk__in=ids[i:i + CHUNK]).values_list("pk", "username"))
         notices = [notify.Notice(r["user_id"], names.get(r["user_id"], ""), r["title"], r["body"], r["task_id"])
                    for r in rows]
         transaction.on_commit(lambda: notify.deliver(notices))
