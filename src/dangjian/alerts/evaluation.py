@@ -35,11 +35,6 @@ class Outcome:
     keys_by_rule: dict = field(default_factory=dict)
 
 
-def _chunks(items, size=CHUNK):
-    items = list(items)
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
 
 def collect(on: dt.date, codes) -> dict[str, tuple[str, Hit]]:
     """Every hit of the rules, keyed; of two hits with one key the higher level stands."""
@@ -78,10 +73,10 @@ def run(on: dt.date, codes=None) -> Evaluation:
             same.append(pk)
     bulk.insert_dicts(Finding, new)
     Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on"], batch_size=CHUNK)
-    for part in _chunks(recurred):
+    for part in bulk.chunks(recurred):
         Finding.objects.filter(pk__in=part).update(recurrences=F("recurrences") + 1)
     gone = [row[0] for key, row in existing.items() if key not in hits and row[3] is None]
-    for part in _chunks(gone):
+    for part in bulk.chunks(gone):
         Finding.objects.filter(pk__in=part).update(resolved_on=on)
     # Every finding still active was seen today: one statement, however many there are.
     Finding.objects.filter(rule__in=codes, resolved_on__isnull=True).exclude(last_seen=on).update(last_seen=on)
@@ -148,7 +143,7 @@ def escalate(on: dt.date) -> int:
         state__in=[TaskState.OPEN, TaskState.ACKNOWLEDGED], deadline__lt=on).select_related("org", "escalated_to"))
     wanted = {(task.escalated_to or task.org).path[:-step] for task in overdue}
     wanted.discard("")
-    parents = {org.path: org for part in _chunks(wanted) for org in Organization.objects.filter(path__in=part)}
+    parents = {org.path: org for part in bulk.chunks(wanted) for org in Organization.objects.filter(path__in=part)}
     moved, steps, events = [], [], []
     for task in overdue:
         parent = parents.get((task.escalated_to or task.org).path[:-step])

@@ -13,8 +13,6 @@ from dangjian.core import bulk
 from . import notify
 from .models import InboxMessage
 
-CHUNK = 2000
-
 
 def _assignments(perm: str):
     roles_with = [name for name, role in roles.ROLES.items() if perm in role.permissions]
@@ -29,10 +27,8 @@ def holder_orgs(perm: str = roles.ALERTS_MANAGE):
 def holders(org_ids, perm: str = roles.ALERTS_MANAGE) -> dict[int, set[int]]:
     """Accounts holding `perm` in each organisation itself (its secretary, 组织委员 …): org id → user ids."""
     out = defaultdict(set)
-    org_ids = sorted(org_ids)
-    for i in range(0, len(org_ids), CHUNK):  # SQLite caps the parameters of one statement
-        for org_id, user_id in _assignments(perm).filter(org_id__in=org_ids[i:i + CHUNK]).values_list("org_id",
-                                                                                                        "user_id"):
+    for part in bulk.chunks(sorted(org_ids)):
+        for org_id, user_id in _assignments(perm).filter(org_id__in=part).values_list("org_id", "user_id"):
             out[org_id].add(user_id)
     return out
 
@@ -48,9 +44,9 @@ def post(events: list[tuple]) -> int:
     if rows and notify.adapters():
         from django.contrib.auth import get_user_model
 
-        ids, names = sorted({r["user_id"] for r in rows}), {}
-        for i in range(0, len(ids), CHUNK):
-            names.update(get_user_model().objects.filter(pk__in=ids[i:i + CHUNK]).values_list("pk", "username"))
+        names = {}
+        for part in bulk.chunks(sorted({r["user_id"] for r in rows})):
+            names.update(get_user_model().objects.filter(pk__in=part).values_list("pk", "username"))
         notices = [notify.Notice(r["user_id"], names.get(r["user_id"], ""), r["title"], r["body"], r["task_id"])
                    for r in rows]
         transaction.on_commit(lambda: notify.deliver(notices))

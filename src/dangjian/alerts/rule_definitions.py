@@ -78,10 +78,11 @@ def _arrears(rule, on, shared):
     notice = rulebook.value("dues_arrears_notice_months", on)
     lapse = rulebook.value("dues_arrears_lapse_months", on)
     arrears = {m: a for m, a in arrears_by_member(DuesBill.objects.all(), on).items() if a.consecutive >= notice}
-    ids, orgs = sorted(arrears), {}
-    for i in range(0, len(ids), 2000):  # SQLite caps the parameters of one statement
-        orgs.update(Member.objects.filter(pk__in=ids[i:i + 2000], status=MemberStatus.NORMAL)
-                    .values_list("pk", "org_id"))
+    from dangjian.core.bulk import chunks
+
+    orgs = {}
+    for part in chunks(sorted(arrears)):
+        orgs.update(Member.objects.filter(pk__in=part, status=MemberStatus.NORMAL).values_list("pk", "org_id"))
     for member_id, a in arrears.items():
         if member_id not in orgs:
             continue

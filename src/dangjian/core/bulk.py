@@ -13,6 +13,16 @@ from django.db import connections, models, router
 from django.db.models import AutoField
 
 
+PARAMETERS_PER_STATEMENT = 2000  # well below SQLite's cap on the parameters of one statement
+
+
+def chunks(items, size: int = PARAMETERS_PER_STATEMENT):
+    """`items` in lists of at most `size`, for `pk__in` lookups over any number of ids."""
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 def _fields(model):
     return [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
 

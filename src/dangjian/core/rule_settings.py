@@ -130,6 +130,13 @@ def clean_value(name: str, value):
         raise ValidationError({"value": exc.messages}) from None
 
 
+def describe(name: str) -> dict:
+    """An adjustable value as the settings page and the API show it."""
+    return {"name": name, "label": rulebook.ADJUSTABLE[name], "value": rulebook.value(name),
+            "regulation_value": rulebook.regulation_value(name), "source": rulebook.source(name),
+            "citation": rulebook.citation(name)}
+
+
 def parse(raw: str):
     """The form sends text: a number, a decimal, or JSON for lists and tables."""
     raw = (raw or "").strip()

@@ -33,10 +33,7 @@ class ResetSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=rule_settings.REASON_MAX)
 
 
-def _row(name: str) -> dict:
-    return {"name": name, "label": rulebook.ADJUSTABLE[name], "value": rulebook.value(name),
-            "regulation_value": rulebook.regulation_value(name), "source": rulebook.source(name),
-            "citation": rulebook.citation(name)}
+_row = rule_settings.describe
 
 
 class RuleSettingViewSet(ScopedGenericViewSet):

@@ -303,12 +303,13 @@ class RuleSettingsView(ScopedViewMixin, TemplateView):
     def rows(self):
         from dangjian.alerts.rules import REGISTRY
 
+        from dangjian.core.rule_settings import describe
+
         saved = {s.name: s for s in self.scoped().select_related("changed_by")}
-        for name, label in rulebook.ADJUSTABLE.items():
-            yield {"name": name, "label": label, "value": _shown(rulebook.value(name)),
-                   "regulation": _shown(rulebook.regulation_value(name)),
-                   "source": SOURCE_LABELS[rulebook.source(name)], "citation": rulebook.citation(name),
-                   "setting": saved.get(name),
+        for name in rulebook.ADJUSTABLE:
+            row = describe(name)
+            yield {**row, "value": _shown(row["value"]), "regulation": _shown(row["regulation_value"]),
+                   "source": SOURCE_LABELS[row["source"]], "setting": saved.get(name),
                    "rules": [rule.name for rule in REGISTRY.values() if name in rule.parameters]}
 
     def get_context_data(self, **kwargs):

@@ -213,13 +213,9 @@ class MemberYear:
         return max(Decimal(self.target) - self.study_hours, Decimal("0"))
 
 
-def member_years(member_ids, year: int) -> dict[int, MemberYear]:
-    """Attendance and study hours of each member over the held meetings of `year` (`member_ids`: ids, or a
-    queryset of ids, which stays a subquery however many members there are)."""
-    from django.db.models import QuerySet
-
-    if not isinstance(member_ids, QuerySet):
-        member_ids = list(member_ids)
+def _attended(member_ids, year: int) -> dict[int, MemberYear]:
+    """The year of each member who was due at any held meeting of `year` (`member_ids`: ids, or a queryset of ids,
+    which stays a subquery however many members there are); members due at none are absent from the result."""
     rows = (Attendance.objects.filter(member_id__in=member_ids, meeting__state__in=HELD_STATES,
                                       meeting__starts_at__year=year)
             .values("member_id").annotate(
@@ -227,11 +223,15 @@ def member_years(member_ids, year: int) -> dict[int, MemberYear]:
                 leave=Count("id", filter=Q(presence=Presence.LEAVE_APPROVED)),
                 hours=Sum("meeting__study_hours", filter=Q(presence=Presence.PRESENT))).order_by())
     target = rulebook.value("study_hours_per_year", dt.date(year, 12, 31))
-    found = {r["member_id"]: MemberYear(r["due"], r["present"], r["leave"],
-                                        Decimal(r["hours"] or 0).quantize(Decimal("0.1")), target)
-             for r in rows}
-    if isinstance(member_ids, QuerySet):
-        member_ids = [row["pk"] for row in member_ids]
+    return {r["member_id"]: MemberYear(r["due"], r["present"], r["leave"],
+                                       Decimal(r["hours"] or 0).quantize(Decimal("0.1")), target) for r in rows}
+
+
+def member_years(member_ids, year: int) -> dict[int, MemberYear]:
+    """Attendance and study hours of each member over the held meetings of `year`."""
+    member_ids = list(member_ids)
+    found = _attended(member_ids, year)
+    target = rulebook.value("study_hours_per_year", dt.date(year, 12, 31))
     return {m: found.get(m, MemberYear(0, 0, 0, Decimal("0.0"), target)) for m in member_ids}
 
 
@@ -352,15 +352,12 @@ def study_gaps(on: dt.date, members=None) -> list[StudyGap]:
     red_below = pace * num / den
     members = members if members is not None else Member.objects.all()
     due = members.filter(status=MemberStatus.NORMAL, joined_on__lte=on, org__org_type__in=BRANCH_TYPES)
-    # Hours of the members who attended anything this year (one grouped query); everyone else has none.
-    earned = {member_id: Decimal(hours or 0).quantize(Decimal("0.1")) for member_id, hours in (
-        Attendance.objects.filter(member_id__in=due.order_by().values("pk"), meeting__state__in=HELD_STATES,
-                                  meeting__starts_at__year=on.year, presence=Presence.PRESENT)
-        .values("member_id").annotate(hours=Sum("meeting__study_hours")).order_by().values_list("member_id", "hours"))}
+    # Only the members due at some meeting this year are read back (one grouped query); everyone else has none.
+    earned = _attended(due.order_by().values("pk"), on.year)
     zero = Decimal("0.0")
     out = []
     for member_id, org_id in due.values_list("pk", "org_id").order_by("pk").iterator(chunk_size=5000):
-        hours = earned.get(member_id, zero)
+        hours = earned[member_id].study_hours if member_id in earned else zero
         if hours < pace:
             out.append(StudyGap(member_id, org_id, hours, pace, hours < red_below))
     return out
