@@ -46,3 +46,78 @@ class Fact(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.on}"
+
+
+class RefreshState(models.TextChoices):
+    RUNNING = "running", "进行中"
+    DONE = "done", "完成"
+    FAILED = "failed", "失败"
+
+
+class RefreshRun(models.Model):
+    """One refresh of the indicators: extract from the OLTP database, compute on an engine, store summaries."""
+
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    state = models.CharField("状态", max_length=16, choices=RefreshState.choices, default=RefreshState.RUNNING)
+    engine = models.CharField("计算引擎", max_length=16, default="duckdb")
+    as_of = models.DateField("统计截止日期")
+    timings = models.JSONField("各步耗时（秒）", default=dict, blank=True)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        verbose_name = "指标计算"
+        verbose_name_plural = "指标计算"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.as_of} {self.get_state_display()}"
+
+
+class IndicatorValueQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        return restrict(self, user, perm, org_field="org")
+
+
+class IndicatorValue(models.Model):
+    """One indicator for one organisation (its whole subtree) as of one date; `key` is the breakdown
+    (an age band, a gender …) or '' for the indicator's total. Written only by the refresh job; pages read these."""
+
+    as_of = models.DateField("统计截止日期")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织")
+    code = models.CharField("指标", max_length=64)
+    key = models.CharField("分组", max_length=64, blank=True, default="")
+    value = models.FloatField("值")
+    numerator = models.FloatField("分子", null=True, blank=True)
+    denominator = models.FloatField("分母", null=True, blank=True)
+
+    objects = IndicatorValueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "指标值"
+        verbose_name_plural = "指标值"
+        constraints = [models.UniqueConstraint(fields=["as_of", "org", "code", "key"], name="indicator_value_unique")]
+        indexes = [models.Index(fields=["org", "code", "as_of"]), models.Index(fields=["code", "as_of"])]
+
+
+class MemberScoreQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        return restrict(self, user, perm, org_field="org")
+
+
+class MemberScore(models.Model):
+    """党员活力指数 of one member as of one date, with the points per fact kind that make it up (`detail`)."""
+
+    as_of = models.DateField("统计截止日期")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+", verbose_name="党员")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织")
+    score = models.FloatField("活力指数")
+    detail = models.JSONField("构成", default=dict, blank=True)
+
+    objects = MemberScoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党员活力指数"
+        verbose_name_plural = "党员活力指数"
+        constraints = [models.UniqueConstraint(fields=["as_of", "member"], name="member_score_unique")]
+        indexes = [models.Index(fields=["org", "as_of"])]
