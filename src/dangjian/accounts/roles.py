@@ -71,6 +71,9 @@ ORGLIFE_REVIEW = "orglife.review"
 RECRUITMENT_VIEW = "recruitment.view"
 RECRUITMENT_MANAGE = "recruitment.manage"
 RECRUITMENT_APPROVE = "recruitment.approve"
+ANALYTICS_VIEW = "analytics.view"  # indicators and the cockpit of the organisations in scope
+ANALYTICS_REFRESH = "analytics.refresh"  # recompute every indicator now (the refresh is deployment-wide)
+STATISTICS_VIEW = "statistics.view"  # the statutory annual statistics tables (党内统计年报)
 CALENDAR_MANAGE = "calendar.manage"  # holidays for the years the built-in working-day calendar does not cover
 
 
@@ -85,7 +88,8 @@ class Role:
 _BRANCH_WORK = frozenset({MEMBER_VIEW, MEMBER_ADD, MEMBER_CHANGE, MEMBER_REVEAL, ORG_VIEW, ORG_CHANGE,
                           DUES_VIEW, DUES_MANAGE, DISCIPLINE_VIEW, COMMITTEE_VIEW, COMMITTEE_MANAGE,
                           ALERTS_VIEW, ALERTS_MANAGE,
-                          ORGLIFE_VIEW, ORGLIFE_MANAGE, RECRUITMENT_VIEW, RECRUITMENT_MANAGE})
+                          ORGLIFE_VIEW, ORGLIFE_MANAGE, RECRUITMENT_VIEW, RECRUITMENT_MANAGE,
+                          ANALYTICS_VIEW, STATISTICS_VIEW})
 # The higher committee: restructures the tree and decides what the regulations leave to it.
 _COMMITTEE_WORK = _BRANCH_WORK | {ORG_ADD, ORG_MOVE, ORG_DISSOLVE, TRANSFER_APPROVE, STATUS_APPROVE,
                                   DISCIPLINE_MANAGE, DISCIPLINE_REVEAL, COMMITTEE_APPROVE, ALERTS_VERIFY,
@@ -97,7 +101,7 @@ ROLES: dict[str, Role] = {
     RoleName.SECRETARY: Role(RoleName.SECRETARY, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.ORGANIZATION_OFFICER: Role(RoleName.ORGANIZATION_OFFICER, Scope.SUBTREE, _BRANCH_WORK),
     RoleName.COMMITTEE_ORGANIZER: Role(RoleName.COMMITTEE_ORGANIZER, Scope.SUBTREE, _COMMITTEE_WORK),
-    RoleName.ORG_DEPARTMENT: Role(RoleName.ORG_DEPARTMENT, Scope.SUBTREE, _COMMITTEE_WORK | {ALERTS_EVALUATE}),
+    RoleName.ORG_DEPARTMENT: Role(RoleName.ORG_DEPARTMENT, Scope.SUBTREE, _COMMITTEE_WORK | {ALERTS_EVALUATE, ANALYTICS_REFRESH}),
     RoleName.SYSTEM_ADMIN: Role(RoleName.SYSTEM_ADMIN, Scope.ALL, frozenset({ACCOUNT_MANAGE, RULES_MANAGE, CALENDAR_MANAGE}),
                                 is_admin=True),
     RoleName.SECURITY_ADMIN: Role(RoleName.SECURITY_ADMIN, Scope.ALL, frozenset({ROLE_ASSIGN, ORG_VIEW}), is_admin=True),
