@@ -16,6 +16,10 @@ class FactKind(models.TextChoices):
     TASK_STEP = "task_step", "办理督办任务"
     TRANSFER_IN = "transfer_in", "组织关系转入"
     STATUS_CHANGE = "status_change", "党籍状态变更"
+    ATTENDANCE = "attendance", "参加组织生活"
+    CHECK_IN = "check_in", "扫码签到"
+    STUDY = "study", "学习（学时）"
+    RECRUITMENT_STEP = "recruitment_step", "发展党员步骤"
 
 
 class FactQuerySet(models.QuerySet):
