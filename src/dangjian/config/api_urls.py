@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from dangjian.accounts.api.views import TokenView
 from dangjian.alerts.api.views import (EvaluationViewSet, FindingViewSet, RectificationTaskViewSet,
                                        WarningRuleViewSet)
+from dangjian.cockpit.api.views import CockpitViewSet
 from dangjian.core.rule_settings_api import RuleSettingViewSet
 from dangjian.dues.api.views import DuesCalculateView
 from dangjian.exchange.api.views import ImportJobViewSet
@@ -45,6 +46,8 @@ router.register("follow-ups", orglife_api.FollowUpViewSet, basename="follow-up")
 router.register("orglife-compliance", orglife_api.ComplianceViewSet, basename="orglife-compliance")
 # Recruitment (发展党员)
 router.register("recruitment-candidates", CandidateViewSet, basename="recruitment-candidate")
+# The cockpit (数字驾驶舱)
+router.register("cockpit/orgs", CockpitViewSet, basename="cockpit")
 
 
 class SchemaView(SpectacularAPIView):

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "dangjian.analytics",
     "dangjian.orglife",
     "dangjian.recruitment",
+    "dangjian.cockpit",
 ]
 
 MIDDLEWARE = [
@@ -302,3 +303,6 @@ DEMO_PASSWORD = "Demo-2026-dj"
 # and are served only through the scoped download view. Limits per file, by content type.
 ORGLIFE_FILE_DIR = Path(os.environ.get("DANGJIAN_ORGLIFE_FILE_DIR", DATA_DIR / "orglife"))
 ORGLIFE_FILE_MAX_MB = _int_env("DANGJIAN_ORGLIFE_FILE_MAX_MB", 20)
+
+# The cockpit (数字驾驶舱): how often the big screen and the phone view poll for new figures.
+COCKPIT_REFRESH_SECONDS = _int_env("DANGJIAN_COCKPIT_REFRESH_SECONDS", 60)
