@@ -303,6 +303,9 @@ ALERTS_ORACLE = {role: {"alerts.view": codes, "alerts.manage": codes, "alerts.ve
 # review reaches only the organisations strictly below the reviewer's own; a member reaches the meetings they are due at.
 for _role, _codes in GOV_SCOPE.items():
     ORG_ORACLE[_role].update({"orglife.view": _codes, "orglife.manage": _codes})
+# The cockpit (数字驾驶舱): every role that works on the tree opens the cockpit of its own subtree.
+for _role, _codes in GOV_SCOPE.items():
+    ORG_ORACLE[_role]["analytics.view"] = _codes
 GOV_ORACLE = {role: {"committee.view": codes, "committee.manage": codes, "committee.approve": GOV_APPROVE.get(role, set())}
               for role, codes in GOV_SCOPE.items()}
 
