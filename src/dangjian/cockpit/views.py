@@ -28,7 +28,7 @@ def labels() -> dict:
         "vs_previous": _("较上月末"), "no_previous": _("无上月末数据"),
         "trend_members": _("党员总数与未整改预警（近12个月）"), "trend_index": _("指数趋势（近12个月，%/分）"),
         "alerts": _("未整改预警"), "refreshed": _("已刷新"), "refresh_failed": _("刷新失败，将自动重试"),
-        "no_data": _("暂无数据"), "as_of": _("统计截止"), "computed_at": _("指标计算于"),
+        "no_data": _("暂无数据"), "no_children": _("无下级组织"), "as_of": _("统计截止"), "computed_at": _("指标计算于"),
         "since_month": _("较上月末"), "since_year": _("较12个月前"), "drill": _("点击查看该组织的驾驶舱"),
     }
 

@@ -83,8 +83,8 @@
     if (c && members) {
       c.setOption(option({
         title: title(L.trend_members), tooltip: { trigger: "axis" },
-        legend: { top: 0, right: 0, textStyle: { color: TEXT } },
-        grid: { left: 56, right: 40, top: 40, bottom: 28 },
+        legend: { top: 22, left: 0, textStyle: { color: TEXT, fontSize: 11 } },
+        grid: { left: 56, right: 40, top: 58, bottom: 28 },
         xAxis: { type: "category", data: members.points.map(function (p) { return p.label; }) },
         yAxis: [{ type: "value", scale: true, minInterval: 1 }, { type: "value", minInterval: 1, splitLine: { show: false } }],
         series: [
@@ -118,6 +118,11 @@
       var c = chart("chart-" + s.code);
       if (!c) return;
       var tip = { formatter: function (p) { return p.name + "：" + p.value + " " + s.unit; } };
+      if (!s.items.length) {
+        c.setOption(option({ title: title(s.name), graphic: [{ type: "text", left: "center", top: "middle",
+          style: { text: L.no_data, fill: TEXT, opacity: 0.6, fontSize: 14 } }] }), true);
+        return;
+      }
       if (PIES[s.code]) {
         c.setOption(option({
           title: title(s.name), tooltip: Object.assign({ trigger: "item" }, tip),
@@ -164,7 +169,10 @@
 
   function renderTree(d) {
     var c = chart("chart-tree");
-    if (c) {
+    if (c && !d.tree.length) {
+      c.setOption(option({ graphic: [{ type: "text", left: "center", top: "middle",
+        style: { text: L.no_children, fill: TEXT, opacity: 0.6, fontSize: 16 } }] }), true);
+    } else if (c) {
       c.setOption(option({
         tooltip: { formatter: function (p) {
           var x = p.data || {};
@@ -176,9 +184,9 @@
           type: "treemap", roam: false, nodeClick: false, breadcrumb: { show: false },
           top: 4, left: 4, right: 4, bottom: 4,
           label: { show: true, formatter: function (p) { return p.name + "\n" + (p.value || 0) + " " + L.person; }, fontSize: dark ? 14 : 12 },
-          upperLabel: { show: d.tree_depth > 1, height: 22, color: "#fff" },
           levels: [
-            { itemStyle: { borderWidth: 3, gapWidth: 3 } },
+            { itemStyle: { borderWidth: 0, gapWidth: 4, borderColor: "transparent", color: "transparent" }, upperLabel: { show: false } },
+            { itemStyle: { borderWidth: 3, gapWidth: 2 }, upperLabel: { show: d.tree_depth > 1, height: 22, color: "#fff" } },
             { itemStyle: { borderWidth: 1, gapWidth: 1, borderColor: dark ? "#06122b" : "#fff" } }
           ],
           data: treeNodes(d.tree)
