@@ -334,6 +334,7 @@ def test_the_number_of_queries_does_not_grow_with_the_branches(world, client):
         return len(captured)
 
     store(world.dist, queries.MEMBERS, 9)
+    store(world.br1, queries.BRANCH_VITALITY, 50)
     count()  # the first request of a session also reads the account
     few = count()
     for i, org in enumerate(make_branches(world, 40)):

@@ -9,7 +9,7 @@ import calendar
 import datetime as dt
 from types import SimpleNamespace
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dangjian.accounts import roles
@@ -147,9 +147,7 @@ def cockpit(org, user, *, limit: int = RANKING_SIZE) -> dict:
         empty_message="", kpis=kpis(values, as_of, previous, vitality),
         trends=trends(values, dates, (MEMBERS, COMPLIANCE, DUES, vitality, ALERTS)),
         structure=structure(values.get(as_of, {})), tree=tree, tree_depth=depth, light=light,
-        rankings={"vitality": branch_ranking(org, user, as_of, limit=limit),
-                  "improvement_month": improvement_ranking(org, user, as_of, "month", limit=limit),
-                  "improvement_year": improvement_ranking(org, user, as_of, "year", limit=limit)},
+        rankings=rankings(org, user, as_of, limit=limit),
     )
     return out
 
@@ -292,52 +290,59 @@ def ranking_shell(by: str, base) -> dict:
     return {"by": by, "base_as_of": base.isoformat() if base else None, "rows": [], "note": ""}
 
 
-def _branches(org, user, as_of, code=BRANCH_VITALITY):
-    return (IndicatorValue.objects.restrict(user, PERM)
-            .filter(as_of=as_of, code=code, key="", org__path__startswith=org.path,
-                    org__org_type__in=sorted(BRANCH_TYPES), org__dissolved_on__isnull=True))
-
-
-def _ranked(rows, score) -> list[dict]:
+def _ranked(rows: list[dict], score) -> list[dict]:
     """Standard competition ranking over rows sorted best first: equal scores share a rank (1, 2, 2, 4)."""
-    out, rank, last = [], 0, object()
+    rank, last = 0, object()
     for index, row in enumerate(rows, start=1):
         current = score(row)
         if current != last:
             rank, last = index, current
-        out.append({**row, "rank": rank})
-    return out
+        row["rank"] = rank
+    return rows
 
 
-def branch_ranking(org, user, as_of, *, limit: int = RANKING_SIZE) -> dict:
-    """The branches of the subtree by 支部活力指数, best first; ties share a rank and are listed by the tree order."""
-    rows = (_branches(org, user, as_of).order_by("-value", "org__path")
-            .values("org_id", "org__name", "org__short_name", "value")[:limit])
-    out = ranking_shell("vitality", None)
-    out["rows"] = _ranked([{"org_id": r["org_id"], "name": r["org__short_name"] or r["org__name"],
-                            "value": r["value"], "display": shown(r["value"], "score"), "base": None, "delta": None,
-                            "delta_display": ""} for r in rows], lambda r: round(r["value"], 6))
-    if not out["rows"]:
-        out["note"] = _("本组织范围内尚无支部活力指数")
-    return out
-
-
-def improvement_ranking(org, user, as_of, since: str, *, limit: int = RANKING_SIZE) -> dict:
-    """The branches by how much their 支部活力指数 rose since the previous month-end (`month`) or the month-end 12
-    months back (`year`); a branch without a value on that date is left out. One query with a correlated subquery
-    on the (org, code, as_of) index."""
-    base = base_date(as_of, since)
-    before = (IndicatorValue.objects.filter(org=OuterRef("org"), code=BRANCH_VITALITY, key="", as_of=base)
-              .values("value")[:1])
-    rows = (_branches(org, user, as_of).annotate(base=Subquery(before)).filter(base__isnull=False)
-            .annotate(delta=F("value") - F("base")).order_by("-delta", "org__path")
-            .values("org_id", "org__name", "org__short_name", "value", "base", "delta")[:limit])
-    out = ranking_shell(since, base)
-    out["rows"] = _ranked([{"org_id": r["org_id"], "name": r["org__short_name"] or r["org__name"],
-                            "value": r["value"], "display": shown(r["value"], "score"), "base": r["base"],
-                            "delta": r["delta"], "delta_display": shown_change(r["delta"], "score")} for r in rows],
-                          lambda r: round(r["delta"], 6))
-    if not out["rows"]:
-        out["note"] = (_("尚无上月末（%(day)s）的支部活力指数，无法比较") if since == "month"
-                       else _("尚无12个月前（%(day)s）的支部活力指数，无法比较")) % {"day": base.isoformat()}
+def rankings(org, user, as_of, *, limit: int = RANKING_SIZE) -> dict:
+    """The branches of the subtree by 支部活力指数 (`vitality`), and by how much it rose since the previous month-end
+    (`improvement_month`) or since the month-end 12 months back (`improvement_year`); best first, ties share a rank
+    and are listed in tree order; a branch without a value on the date compared with is left out of that list.
+    Two queries whatever the number of branches: the three dates' values, then the names of the branches listed."""
+    bases = {since: base_date(as_of, since) for since in ("month", "year")}
+    rows = (IndicatorValue.objects.restrict(user, PERM)
+            .filter(as_of__in=[as_of, *bases.values()], code=BRANCH_VITALITY, key="", org__path__startswith=org.path,
+                    org__org_type__in=sorted(BRANCH_TYPES), org__dissolved_on__isnull=True)
+            .values_list("org_id", "org__path", "as_of", "value"))
+    now: dict[int, float] = {}
+    before: dict[dt.date, dict[int, float]] = {day: {} for day in bases.values()}
+    paths: dict[int, str] = {}
+    for org_id, path, day, value in rows:
+        paths[org_id] = path
+        if day == as_of:
+            now[org_id] = value
+        else:
+            before[day][org_id] = value
+    # Scores are rounded before comparing, so that float noise neither splits a tie nor reorders it.
+    best = sorted(now, key=lambda i: (-round(now[i], 6), paths[i]))[:limit]
+    lists = {"vitality": [{"org_id": i, "value": now[i], "base": None, "delta": None} for i in best]}
+    for since, day in bases.items():
+        deltas = {i: now[i] - before[day][i] for i in now if i in before[day]}
+        ids = sorted(deltas, key=lambda i: (-round(deltas[i], 6), paths[i]))[:limit]
+        lists[since] = [{"org_id": i, "value": now[i], "base": before[day][i], "delta": deltas[i]} for i in ids]
+    listed = {row["org_id"] for rows_ in lists.values() for row in rows_}
+    names = {row["id"]: row["short_name"] or row["name"]
+             for row in Organization.objects.filter(pk__in=listed).values("id", "name", "short_name")} if listed else {}
+    out = {}
+    for by, key, base in (("vitality", "vitality", None), ("month", "improvement_month", bases["month"]),
+                          ("year", "improvement_year", bases["year"])):
+        ranking = ranking_shell(by, base)
+        ranking["rows"] = _ranked([{**row, "name": names.get(row["org_id"], ""), "display": shown(row["value"], "score"),
+                                    "delta_display": shown_change(row["delta"], "score")} for row in lists[by]],
+                                  (lambda r: round(r["value"], 6)) if by == "vitality" else (lambda r: round(r["delta"], 6)))
+        if not ranking["rows"]:
+            if by == "vitality":
+                ranking["note"] = _("本组织范围内尚无支部活力指数")
+            elif by == "month":
+                ranking["note"] = _("尚无上月末（%(day)s）的支部活力指数，无法比较") % {"day": base.isoformat()}
+            else:
+                ranking["note"] = _("尚无12个月前（%(day)s）的支部活力指数，无法比较") % {"day": base.isoformat()}
+        out[key] = ranking
     return out

@@ -186,6 +186,6 @@ class CockpitViewSet(mixins.RetrieveModelMixin, ScopedGenericViewSet):
         if as_of is None:
             ranking = {**queries.ranking_shell(by, None), "note": queries.empty_message()}
         else:
-            ranking = (queries.branch_ranking(org, request.user, as_of, limit=limit) if by == "vitality"
-                       else queries.improvement_ranking(org, request.user, as_of, by, limit=limit))
+            key = {"vitality": "vitality", "month": "improvement_month", "year": "improvement_year"}[by]
+            ranking = queries.rankings(org, request.user, as_of, limit=limit)[key]
         return Response(RankingSerializer(ranking).data)
