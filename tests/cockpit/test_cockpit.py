@@ -140,6 +140,28 @@ def test_the_cockpit_reads_the_newest_refresh_of_the_organisation(world, client)
     assert kpi(data, queries.MEMBERS)["value"] == 12
 
 
+def test_a_refresh_still_running_is_not_shown_half_written(world, client):
+    store(world.br1, queries.MEMBERS, 12, on=PREVIOUS)
+    RefreshRun.objects.create(as_of=PREVIOUS, state=RefreshState.DONE)
+    store(world.br1, queries.MEMBERS, 3, on=AS_OF)  # the first rows of a refresh that has not finished
+    RefreshRun.objects.create(as_of=AS_OF, state=RefreshState.RUNNING)
+    client.force_login(world.secretary)
+    data = api(client, world.br1).json()
+    assert data["as_of"] == "2026-09-30" and kpi(data, queries.MEMBERS)["value"] == 12
+    RefreshRun.objects.filter(as_of=AS_OF).update(state=RefreshState.DONE)
+    assert api(client, world.br1).json()["as_of"] == "2026-10-31"
+
+
+def test_alerts_without_a_stored_total_add_up_red_and_yellow(world, client):
+    store(world.br1, queries.ALERTS, 2, key="red")
+    store(world.br1, queries.ALERTS, 1, key="yellow")
+    store(world.br1, queries.RECRUITMENT, 4, key="applied")  # steps are not people: no total is made up
+    client.force_login(world.secretary)
+    data = api(client, world.br1).json()
+    assert kpi(data, queries.ALERTS)["display"] == "3"
+    assert kpi(data, queries.RECRUITMENT)["value"] is None and kpi(data, queries.RECRUITMENT)["display"] == "—"
+
+
 def test_change_is_against_the_previous_month_end(world, client):
     store(world.dist, queries.MEMBERS, 120)
     store(world.dist, queries.MEMBERS, 100, on=PREVIOUS)

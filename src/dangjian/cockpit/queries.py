@@ -35,6 +35,7 @@ RECRUITMENT = "recruitment.throughput"
 STRUCTURE_CODES = ("members.age_band", "members.education", "members.occupation", "members.gender",
                    "members.ethnicity", "members.join_period", "members.category")
 LOWER_IS_BETTER = frozenset({ALERTS})
+PARTITIONED = frozenset({ALERTS, *STRUCTURE_CODES})  # the keys split the total (unlike the recruitment steps)
 
 
 # -- dates ---------------------------------------------------------------------------------------------------------
@@ -110,8 +111,17 @@ def default_org(user):
 
 
 def latest_as_of(org, user):
-    return (IndicatorValue.objects.restrict(user, PERM).filter(org=org).order_by("-as_of")
-            .values_list("as_of", flat=True).first())
+    """The newest date stored for `org` whose refresh finished: a date whose only refreshes are still running (or
+    failed) may be half written, so the one before it is read meanwhile. Two queries."""
+    days = list(IndicatorValue.objects.restrict(user, PERM).filter(org=org).order_by("-as_of")
+                .values_list("as_of", flat=True).distinct()[:3])
+    states: dict = {}
+    for day, state in RefreshRun.objects.filter(as_of__in=days).values_list("as_of", "state"):
+        states.setdefault(day, set()).add(state)
+    for day in days:
+        if day not in states or RefreshState.DONE in states[day]:
+            return day
+    return None
 
 
 # -- the whole cockpit of one organisation --------------------------------------------------------------------------
@@ -189,9 +199,12 @@ def refresh_of(as_of):
 
 
 def total(day_values: dict, code: str):
-    """The indicator's total; for a breakdown-only indicator the sum of its keys."""
+    """The indicator's total; where only the breakdown is stored and its keys split the whole (the member
+    structure, red and yellow warnings), their sum."""
     if (code, "") in day_values:
         return day_values[(code, "")][0]
+    if code not in PARTITIONED:
+        return None
     parts = [v[0] for (c, _k), v in day_values.items() if c == code]
     return sum(parts) if parts else None
 
