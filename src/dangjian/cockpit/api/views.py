@@ -37,7 +37,7 @@ class KpiSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="指标代码（见指标目录）")
     name = serializers.CharField()
     unit = serializers.CharField()
-    kind = serializers.ChoiceField(["count", "ratio", "score"], help_text="count 数量；ratio 比率（0..1）；score 0..100 分")
+    kind = serializers.CharField(help_text="count 数量；ratio 比率（0..1）；score 0..100 分")
     value = serializers.FloatField(allow_null=True)
     display = serializers.CharField(help_text="显示值：比率已换算为百分数")
     previous = serializers.FloatField(allow_null=True, help_text="上月末的值；无则为空")
