@@ -47,7 +47,11 @@ def kpi_text(page, code):
 
 
 def test_big_screen_shows_the_stored_figures_and_drills_down_from_the_org_tree(world, live_server, browser, shot):
+    from dangjian.orgs.models import Organization
+
     stored(world)
+    Organization.objects.filter(pk=world.br1.pk).update(short_name='第一<i id="injected">支部</i>')
+    world.br1.refresh_from_db()
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     login(page, live_server, "organizer", world.password)
     page.get_by_test_id("nav-cockpit").click()
@@ -76,6 +80,10 @@ def test_big_screen_shows_the_stored_figures_and_drills_down_from_the_org_tree(w
 
     # 东华街道 (6 members) fills the left two thirds of the tree; a click there opens one of its organisations.
     box = page.get_by_test_id("chart-tree").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.75)  # over 第一支部: its tooltip
+    page.wait_for_function("document.querySelector('[data-testid=chart-tree]').innerText.includes('injected')")
+    assert '<i id="injected">' in page.get_by_test_id("chart-tree").inner_text()
+    assert page.locator("#injected").count() == 0  # a name typed by a user is shown as text, never as markup
     page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)
     page.wait_for_url(lambda url: "/cockpit/orgs/" in url)
     page.wait_for_selector("body[data-rendered='1']")

@@ -13,6 +13,8 @@
   var since = "month";
   var current = config.data;
 
+  // Tooltips are HTML: names typed by users are escaped before they go in.
+  function esc(text) { return echarts.format.encodeHTML(String(text === undefined || text === null ? "" : text)); }
   function orgUrl(id) { return config.org_url.replace("{id}", String(id)); }
   function q(selector) { return document.querySelector(selector); }
   function el(tag, cls, text) {
@@ -117,7 +119,7 @@
     d.structure.forEach(function (s) {
       var c = chart("chart-" + s.code);
       if (!c) return;
-      var tip = { formatter: function (p) { return p.name + "：" + p.value + " " + s.unit; } };
+      var tip = { formatter: function (p) { return esc(p.name) + "：" + esc(p.value) + " " + esc(s.unit); } };
       if (!s.items.length) {
         c.setOption(option({ title: title(s.name), graphic: [{ type: "text", left: "center", top: "middle",
           style: { text: L.no_data, fill: TEXT, opacity: 0.6, fontSize: 14 } }] }), true);
@@ -176,9 +178,9 @@
       c.setOption(option({
         tooltip: { formatter: function (p) {
           var x = p.data || {};
-          return (p.name || "") + "<br>" + L.members + " " + (x.value || 0) + " " + L.person + "<br>" + lightName(x.light) +
-            (x.redOrgs || x.yellowOrgs ? "（" + L.red + " " + x.redOrgs + "，" + L.yellow + " " + x.yellowOrgs + "）" : "") +
-            "<br>" + L.drill;
+          return esc(p.name) + "<br>" + esc(L.members + " " + (x.value || 0) + " " + L.person) + "<br>" +
+            esc(lightName(x.light) + (x.redOrgs || x.yellowOrgs ? "（" + L.red + " " + x.redOrgs + "，" + L.yellow + " " +
+            x.yellowOrgs + "）" : "")) + "<br>" + esc(L.drill);
         } },
         series: [{
           type: "treemap", roam: false, nodeClick: false, breadcrumb: { show: false },
