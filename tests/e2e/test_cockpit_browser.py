@@ -115,6 +115,10 @@ def test_phone_view_is_one_column_and_a_tap_drills_down(world, live_server, brow
     assert phone.get_by_test_id("org-name").inner_text() == world.stb.short_name
     assert kpi_text(phone, queries.MEMBERS) == "3"
     shot(phone, "63-cockpit-phone-drill-down")
+    phone.locator(f"[data-ranking=vitality] a[data-org-id='{world.br3.pk}']").tap()  # a ranking drills down too
+    phone.wait_for_url(f"{live_server.url}/cockpit/orgs/{world.br3.pk}/phone/")
+    phone.wait_for_selector("body[data-rendered='1']")
+    assert kpi_text(phone, queries.BRANCH_VITALITY) == "64.0"
 
 
 def test_before_any_refresh_the_big_screen_shows_the_empty_state(world, live_server, browser):
