@@ -11,6 +11,7 @@ urlpatterns = [
     path("imports/", include(("dangjian.exchange.urls", "imports"))),
     path("export/", include(("dangjian.exchange.export_urls", "export"))),
     path("orglife/", include(("dangjian.orglife.urls", "orglife"))),  # organisational life (组织生活)
+    path("statistics/", include(("dangjian.exchange.statistics.urls", "statistics"))),  # 党内统计年报
     path("api/v1/", include("dangjian.config.api_urls")),
 ]
 

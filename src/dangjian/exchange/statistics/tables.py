@@ -92,6 +92,10 @@ class Report:
     start: dt.date  # the day before the statistics year (年初 = the end of this day)
     tables: list[Table]
 
+    @property
+    def first_day(self) -> dt.date:
+        return self.start + dt.timedelta(days=1)
+
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
 
