@@ -62,7 +62,7 @@ class StatisticsForm(BootstrapForm):
                                  help_text=gettext_lazy("统计该党组织及其全部下级党组织"),
                                  error_messages={"required": gettext_lazy("请选择党组织"),
                                                  "invalid_choice": gettext_lazy("所选党组织不存在或不在您的管理范围内")})
-    on = forms.DateField(label=gettext_lazy("统计截止日期"), widget=DateInput,
+    on = forms.DateField(label=gettext_lazy("统计截止日期"), widget=DateInput(format="%Y-%m-%d"),
                          help_text=gettext_lazy("年报一般为12月31日；统计期为截止日期前一年"),
                          error_messages={"required": gettext_lazy("请填写统计截止日期"),
                                          "invalid": gettext_lazy("统计截止日期格式应为“年-月-日”，如 2025-12-31")})
