@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import BooleanField, Case, CharField, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
@@ -220,7 +220,7 @@ class Changes:
     admitted_ids: list[int]
 
 
-def changes(org: Organization, start: dt.date, on: dt.date) -> Changes:
+def changes(org: Organization, start: dt.date, on: dt.date, groups: list[dict]) -> Changes:
     moves, suspended_leavers = movements(org.pk, start, on)
     letters = _letter_arrivals(moves)
     arrivals = dict.fromkeys(["admitted", "restored", "in_outside", "in_inside", "in_restructure"], 0)
@@ -241,7 +241,9 @@ def changes(org: Organization, start: dt.date, on: dt.date) -> Changes:
         left_kinds[kinds[move.member_id]].append(move)
     for move in suspended_leavers:
         suspended_left[kinds[move.member_id]].append(move)
-    return Changes(start=counts_on(org, start), end=counts_on(org, on), arrivals=arrivals, departures=departures,
+    total, full = _count(groups), _count(groups, full=True)
+    end = {"total": total, "full": full, "probationary": total - full}  # the rule of `counts_on`, from one scan
+    return Changes(start=counts_on(org, start), end=end, arrivals=arrivals, departures=departures,
                    left_kinds=left_kinds, suspended_left=suspended_left,
                    admitted_ids=[m.member_id for m in moves if m.entered and m.admitted])
 
@@ -299,63 +301,78 @@ def leaving_table(c: Changes) -> Table:
 
 # -- 2. 党员基本情况 and 3. cross tables ---------------------------------------------------------------------------
 
-def _breakdowns(on: dt.date) -> list[tuple[str, str, list[tuple[str, str, Q]]]]:
+BREAKDOWNS = {  # key → (title, the group field holding the code)
+    "education": (gettext_lazy("学历"), "education"),
+    "age_band": (gettext_lazy("年龄"), "age_band"),
+    "occupation": (gettext_lazy("职业（人员类别）"), "occupation"),
+    "join_period": (gettext_lazy("入党时间"), "join_period"),
+}
+
+
+def _items(key: str) -> list[tuple[str, str]]:
+    """The codes and labels of one breakdown, in the order of the forms."""
+    if key == "education":
+        return [(k, str(v)) for k, v in Education.choices] + [("", _("未填写学历"))]
+    if key == "age_band":
+        return [(k, str(v)) for k, v in AGE_BANDS.items()]
+    if key == "occupation":
+        return [(k, str(v)) for k, v in OccupationCategory.choices]
+    return [(k, str(v)) for k, v in JOIN_PERIODS.items()]
+
+
+def roll_groups(org: Organization, on: dt.date) -> list[dict]:
+    """The members of the day grouped by every attribute the tables break down (gender, ethnicity, full or
+    probationary, education, occupation, age band, period of joining) with their number: one scan of the roll,
+    a few thousand rows at most however many members; every table of the day's members is summed from these."""
     p = "member__"
-    return [
-        ("education", _("学历"), [(k, str(v), Q(member__education=k)) for k, v in Education.choices]
-         + [("", _("未填写学历"), Q(member__education=""))]),
-        ("age_band", _("年龄"), [(k, str(v), _age_q(p, on, k)) for k, v in AGE_BANDS.items()]),
-        ("occupation", _("职业（人员类别）"), [(k, str(v), Q(member__occupation_category=k))
-                                           for k, v in OccupationCategory.choices]),
-        ("join_period", _("入党时间"), [(k, str(v), _join_q(p, k)) for k, v in JOIN_PERIODS.items()]),
-    ]
+    text = CharField()
+    groups = roll(org, on).annotate(
+        age_band=Case(*[When(_age_q(p, on, k), then=Value(k)) for k in AGE_LIMITS], default=Value(""),
+                      output_field=text),
+        join_period=Case(*[When(_join_q(p, k), then=Value(k)) for k in JOIN_STARTS], default=Value(""),
+                         output_field=text),
+        full=Case(When(_full_on(on), then=Value(True)), default=Value(False), output_field=BooleanField()),
+        minority=Case(When(member__ethnicity=HAN, then=Value(False)), default=Value(True),
+                      output_field=BooleanField()),
+    ).values("age_band", "join_period", "full", "minority", gender=F("member__gender"),
+             education=F("member__education"), occupation=F("member__occupation_category"))
+    return list(groups.annotate(n=Count("id")).order_by())
 
 
-def basic_table(org: Organization, on: dt.date) -> Table:
+def _count(groups, **match) -> int:
+    return sum(g["n"] for g in groups if all(g[k] == v for k, v in match.items()))
+
+
+def basic_table(groups: list[dict]) -> Table:
     t = Table("basic", _("党员基本情况"), [_("人数"), _("占党员总数（%）")])
-    base = {"total": Count("id"), "women": Count("id", filter=Q(member__gender=Gender.FEMALE)),
-            "minority": Count("id", filter=~Q(member__ethnicity=HAN)),
-            "full": Count("id", filter=_full_on(on))}
-    breakdowns = _breakdowns(on)
-    for key, _title, items in breakdowns:
-        for code, _label, q in items:
-            base[f"{key}:{code}"] = Count("id", filter=q)
-    found = roll(org, on).aggregate(**base)
-    total = found["total"]
+    total = _count(groups)
+    women, minority, full = _count(groups, gender=Gender.FEMALE), _count(groups, minority=True), _count(groups, full=True)
     t.add(_("党员总数"), total, _pct(total, total), total=True)
-    t.add(_("女党员"), found["women"], _pct(found["women"], total), level=1)
-    t.add(_("少数民族党员"), found["minority"], _pct(found["minority"], total), level=1)
-    t.add(_("正式党员"), found["full"], _pct(found["full"], total), level=1)
-    t.add(_("预备党员"), total - found["full"], _pct(total - found["full"], total), level=1)
-    for key, title, items in breakdowns:
+    t.add(_("女党员"), women, _pct(women, total), level=1)
+    t.add(_("少数民族党员"), minority, _pct(minority, total), level=1)
+    t.add(_("正式党员"), full, _pct(full, total), level=1)
+    t.add(_("预备党员"), total - full, _pct(total - full, total), level=1)
+    for key, (title, column) in BREAKDOWNS.items():
         t.add(_("按%(what)s分") % {"what": title}, None, None, total=True)
-        for code, label, _q in items:
-            value = found[f"{key}:{code}"]
+        for code, label in _items(key):
+            value = _count(groups, **{column: code})
             if code == "" and not value:
                 continue
             t.add(label, value, _pct(value, total), level=1)
     return t
 
 
-def cross_table(org: Organization, on: dt.date, key: str) -> Table:
+def cross_table(groups: list[dict], key: str) -> Table:
     """One breakdown of the members of the day against gender, category and ethnicity."""
     titles = {"education": _("党员学历情况"), "age_band": _("党员年龄情况"), "occupation": _("党员职业（人员类别）情况")}
     t = Table(f"cross_{key}", titles[key], [_("合计"), _("男"), _("女"), _("正式党员"), _("预备党员"),
                                             _("少数民族")])
-    items = next(b for b in _breakdowns(on) if b[0] == key)[2]
-    aggregates = {}
-    for code, _label, q in items:
-        aggregates[f"{code}:total"] = Count("id", filter=q)
-        aggregates[f"{code}:male"] = Count("id", filter=q & Q(member__gender=Gender.MALE))
-        aggregates[f"{code}:female"] = Count("id", filter=q & Q(member__gender=Gender.FEMALE))
-        aggregates[f"{code}:full"] = Count("id", filter=q & _full_on(on))
-        aggregates[f"{code}:minority"] = Count("id", filter=q & ~Q(member__ethnicity=HAN))
-    found = roll(org, on).aggregate(**aggregates)
-    sums = [0] * 6
-    rows = []
-    for code, label, _q in items:
-        values = [found[f"{code}:total"], found[f"{code}:male"], found[f"{code}:female"], found[f"{code}:full"],
-                  found[f"{code}:total"] - found[f"{code}:full"], found[f"{code}:minority"]]
+    column = BREAKDOWNS[key][1]
+    rows, sums = [], [0] * 6
+    for code, label in _items(key):
+        mine = [g for g in groups if g[column] == code]
+        values = [_count(mine), _count(mine, gender=Gender.MALE), _count(mine, gender=Gender.FEMALE),
+                  _count(mine, full=True), _count(mine, full=False), _count(mine, minority=True)]
         if code == "" and not values[0]:
             continue
         rows.append((label, values))
@@ -499,7 +516,7 @@ def _window_datetimes(start: dt.date, on: dt.date):
     return after, until
 
 
-def training_table(org: Organization, start: dt.date, on: dt.date) -> Table:
+def training_table(org: Organization, start: dt.date, on: dt.date, total_members: int) -> Table:
     t = Table("training", _("党员教育培训和发展对象培训情况"), [_("人数或次数"), _("学时"), _("天数")])
     orgs = subtree_on(org, on).values("org_id")
     training = Step.objects.filter(kind=StepKind.TRAINING, on__gt=start, on__lte=on, candidate__org__in=orgs).aggregate(
@@ -515,7 +532,6 @@ def training_table(org: Organization, start: dt.date, on: dt.date) -> Table:
     members = roll(org, on).values("member_id")
     present = Attendance.objects.filter(meeting__in=credited, presence=Presence.PRESENT, member_id__in=members)
     earned = present.aggregate(people=Count("member_id", distinct=True), hours=Sum("meeting__study_hours"))
-    total_members = roll(org, on).count()
     hours = earned["hours"] or Decimal("0")
     t.add(_("参加计入学时的组织生活的党员（人）"), earned["people"], hours, None, level=1)
     average = (Decimal(hours) / total_members).quantize(Decimal("0.1")) if total_members else None
@@ -540,17 +556,18 @@ def org_name_on(org: Organization, on: dt.date) -> str:
 def annual_report(org: Organization, on: dt.date) -> Report:
     """Every table for `org` and everything under it, as of the end of `on` (the year: the day after `year_start`)."""
     start = year_start(on)
-    c = changes(org, start, on)
+    groups = roll_groups(org, on)
+    c = changes(org, start, on, groups)
     tables = [
         membership_change_table(c),
-        basic_table(org, on),
-        cross_table(org, on, "education"),
-        cross_table(org, on, "age_band"),
-        cross_table(org, on, "occupation"),
+        basic_table(groups),
+        cross_table(groups, "education"),
+        cross_table(groups, "age_band"),
+        cross_table(groups, "occupation"),
         recruitment_table(org, start, on, c.admitted_ids),
         leaving_table(c),
         appraisal_table(org, on),
-        training_table(org, start, on),
+        training_table(org, start, on, c.end["total"]),
     ]
     return Report(org=org, org_name=org_name_on(org, on), on=on, start=start, tables=tables)
 
