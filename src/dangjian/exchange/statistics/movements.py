@@ -74,9 +74,10 @@ candidates AS (
     SELECT p.member_id, p.valid_to AS d FROM {periods} p
     WHERE p.valid_to {in_window.format('p.valid_to')} AND p.org_id IN (SELECT org_id FROM scope_orgs)
     UNION
-    SELECT m.id, m.joined_on AS d FROM {members} m JOIN {periods} p ON p.member_id = m.id
-    WHERE m.joined_on {in_window.format('m.joined_on')} AND p.org_id IN (SELECT org_id FROM scope_orgs)
-      AND (p.valid_from IS NULL OR p.valid_from <= m.joined_on) AND (p.valid_to IS NULL OR p.valid_to > m.joined_on)
+    SELECT m.id, m.joined_on AS d FROM {members} m
+    WHERE m.joined_on {in_window.format('m.joined_on')} AND EXISTS (
+        SELECT 1 FROM {periods} p WHERE p.member_id = m.id AND p.org_id IN (SELECT org_id FROM scope_orgs)
+          AND (p.valid_from IS NULL OR p.valid_from <= m.joined_on) AND (p.valid_to IS NULL OR p.valid_to > m.joined_on))
     UNION
     SELECT p.member_id, v.valid_from AS d FROM {versions} v JOIN {periods} p ON p.org_id = v.org_id
     WHERE v.valid_from {in_window.format('v.valid_from')} AND v.org_id IN (SELECT org_id FROM scope_orgs)
