@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 
-from django.http import Http404
 from django.shortcuts import render
 from django.views import View
 
@@ -60,5 +59,3 @@ class StatisticsDownloadView(StatisticsMixin, View):
             raise
         return xlsx_response(out, result, f"statistics-{form.cleaned_data['on']:%Y%m%d}.xlsx")
 
-
-__all__ = ["Http404", "StatisticsDownloadView", "StatisticsView"]
