@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -196,3 +197,78 @@ def test_training_table_sums_study_hours_of_members_present_and_says_what_is_not
     notes = [r.label for r in t.rows if r.note]
     assert any("入党积极分子培训" in n and "未记录" in n for n in notes)
     assert all(value is None for r in t.rows if r.note for value in r.values)
+
+
+def test_the_tables_take_the_same_number_of_statements_however_many_members(world):
+    """Aggregated in the database: no statement per member (20 more members, movements included, same count)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements():
+        with CaptureQueriesContext(connection) as queries:
+            annual_report(world.sta, YEAR_END)
+        return len(queries)
+
+    a_year_of_movements(world)
+    before = statements()
+    for i in range(10):
+        member_actions.do_create_member(data=person_data(joined_on=D(2025, 3, 1 + i), converted_on=None,
+                                                         category="probationary"), org=world.br1, actor=world.organizer)
+        member_actions.do_create_member(data=person_data(gender="female"), org=world.br2, actor=world.organizer)
+    for member in Member.objects.filter(org=world.br2, status="normal")[:5]:
+        member_actions.do_change_member_status(member, status="deceased", on=D(2025, 12, 30), reason="病故",
+                                               actor=world.organizer)
+    assert statements() == before
+    assert figures(annual_report(world.sta, YEAR_END).table("membership_change"))["发展党员（接收为预备党员）"] == 11
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_years_of_movements_always_balance_for_every_organisation(world, seed):
+    """Transfers, status changes, admissions, moves of members and of whole branches on random days of 2025: for
+    every organisation the movements sum from the start count to the end count, which is the count of the day."""
+    import random
+
+    rng = random.Random(seed)
+    branches = [world.br1, world.br2, world.br3]
+    days = sorted(rng.sample(range(1, 360), 24))
+    for n, offset in enumerate(days):
+        day = D(2025, 1, 1) + dt.timedelta(days=offset)
+        normal = list(Member.objects.filter(status="normal", joined_on__lt=day).order_by("pk"))
+        choice = rng.choice(["transfer", "status", "admit", "move_members", "move_org", "restore"])
+        if choice == "transfer" and normal:
+            member = rng.choice(normal)
+            target = rng.choice([b for b in branches if b.pk != member.org_id])
+            transfer(world, member, target, day)
+        elif choice == "status" and normal:
+            member_actions.do_change_member_status(rng.choice(normal), status=rng.choice(["deceased", "left",
+                                                                                          "suspended"]),
+                                                   on=day, reason="变更", actor=world.organizer)
+        elif choice == "restore":
+            suspended = list(Member.objects.filter(status="suspended"))
+            if suspended:
+                member_actions.do_change_member_status(rng.choice(suspended), status="normal", on=day,
+                                                       reason="恢复党籍", actor=world.organizer)
+        elif choice == "admit":
+            member_actions.do_create_member(data=person_data(joined_on=day, converted_on=None, category="probationary"),
+                                            org=rng.choice(branches), actor=world.organizer)
+        elif choice == "move_members" and normal:
+            target = rng.choice(branches)
+            moving = [m for m in normal if m.org_id != target.pk][:2]
+            if moving:
+                member_actions.do_move_members(moving, to_org=target, on=day, reason="组织调整", actor=world.organizer)
+        elif choice == "move_org":
+            branch = rng.choice(branches)
+            branch.refresh_from_db()
+            parent = world.stb if branch.path.startswith(world.sta.path) else world.sta
+            org_actions.do_move_organization(branch, new_parent=parent, actor=world.organizer, on=day)
+        for org in branches:
+            org.refresh_from_db()
+    moved = 0
+    for org in (world.city, world.dist, world.sta, world.stb, world.br1, world.br2, world.br3):
+        for on in (D(2025, 6, 30), YEAR_END):
+            t = figures(annual_report(org, on).table("membership_change"))
+            moved += t["本年增加党员"] + t["本年减少党员"]
+            assert t["上年底（年初）党员数"] == counts_on(org, annual_report(org, on).start)["total"], (org.code, on)
+            assert t["上年底（年初）党员数"] + t["本年增加党员"] - t["本年减少党员"] == t["本年底党员数"], (org.code, on)
+            assert t["本年底党员数"] == counts_on(org, on)["total"], (org.code, on)
+    assert moved >= 10
