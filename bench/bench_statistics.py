@@ -35,7 +35,7 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from dangjian.accounts.models import User
-    from dangjian.exchange.statistics.tables import annual_report
+    from dangjian.exchange.statistics.report import annual_report
     from dangjian.exchange.statistics.workbook import write_report
     from dangjian.members.models import Member, MemberPeriod
     from dangjian.orgs import actions

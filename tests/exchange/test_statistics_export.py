@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 from dangjian.core import audit
 from dangjian.core.models import AuditRecord
 from dangjian.exchange.statistics.forms import last_year_end
-from dangjian.exchange.statistics.tables import annual_report
+from dangjian.exchange.statistics.report import annual_report
 from dangjian.exchange.statistics.workbook import FIRST_DATA_ROW, HEADER_ROW, sheet_name
 
 from .statistics_data import YEAR_END, a_year_of_movements

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from dangjian.analytics.catalog import AGE_BANDS, JOIN_PERIODS
-from dangjian.exchange.statistics.tables import AGE_LIMITS, JOIN_STARTS, annual_report
+from dangjian.exchange.statistics.report import annual_report
+from dangjian.exchange.statistics.tables import AGE_LIMITS, JOIN_STARTS
 from dangjian.members import actions as member_actions
 from dangjian.members.history import counts_on
 from dangjian.members.models import Member, StatusChangeProposal

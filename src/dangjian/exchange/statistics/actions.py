@@ -15,7 +15,8 @@ from dangjian.core.actions import require
 from dangjian.orgs.models import Organization
 
 from ..exporting import ExportResult
-from .tables import Report, annual_report
+from .report import annual_report
+from .tables import Report
 from .workbook import write_report
 
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')

@@ -14,7 +14,7 @@ from dangjian.orgs.models import Organization
 from ..export_views import xlsx_response
 from . import actions
 from .forms import StatisticsForm, last_year_end, scoped_org
-from .tables import annual_report
+from .report import annual_report
 
 
 class StatisticsMixin(ScopedViewMixin):
