@@ -27,6 +27,9 @@ class StatisticsMixin(ScopedViewMixin):
         if "org" not in query and "on" not in query:
             return None
         scoped_org(self.request.user, query.get("org"))
+        if "on" not in query:  # a link that names only the organisation: the last year-end
+            query = query.copy()
+            query["on"] = last_year_end().isoformat()
         return StatisticsForm(query, user=self.request.user)
 
 
