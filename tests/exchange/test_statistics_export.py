@@ -172,3 +172,24 @@ def test_bad_organisation_or_format_parameters_answer_400_in_chinese(world):
     assert fmt.status_code == 400 and "json 或 xlsx" in fmt.json()["format"][0]
     default = client.get(f"/api/v1/statistics/annual?org={world.br1.pk}")
     assert default.status_code == 200 and default.json()["on"] == last_year_end().isoformat()
+
+
+def test_an_export_whose_audit_record_cannot_be_written_delivers_nothing(world, monkeypatch, tmp_path):
+    import os
+    import tempfile
+
+    from django.db import DatabaseError
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(AuditRecord, "save", lambda *a, **k: (_ for _ in ()).throw(DatabaseError("audit down")))
+    client = client_for(world.secretary)
+    with pytest.raises(DatabaseError):
+        client.get(f"/statistics/annual.xlsx?{QUERY.format(org=world.br1.pk)}")
+    with pytest.raises(DatabaseError):
+        client.get(f"/api/v1/statistics/annual?{QUERY.format(org=world.br1.pk)}&format=xlsx")
+    with pytest.raises(DatabaseError):
+        client.get(f"/api/v1/statistics/annual?{QUERY.format(org=world.br1.pk)}")
+    monkeypatch.undo()
+    assert exports() == [] and os.listdir(scratch) == []
