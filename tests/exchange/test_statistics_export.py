@@ -125,6 +125,7 @@ def test_the_page_previews_the_tables_and_offers_the_download(world):
     assert page.status_code == 200
     assert "表1" in html and "党员数量变化情况" in html and "民主评议党员情况" in html
     assert f"/statistics/annual.xlsx?org={world.sta.pk}" in html
+    assert f"/statistics/?org={world.sta.pk}" in client.get(f"/orgs/{world.sta.pk}/").content.decode()
     only_org = client.get(f"/statistics/?org={world.br1.pk}").content.decode()  # the last year-end by default
     assert "党员数量变化情况" in only_org and f'value="{last_year_end().isoformat()}"' in only_org
 
