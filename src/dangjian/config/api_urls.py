@@ -9,6 +9,7 @@ from dangjian.cockpit.api.views import CockpitViewSet
 from dangjian.core.rule_settings_api import RuleSettingViewSet
 from dangjian.dues.api.views import DuesCalculateView
 from dangjian.exchange.api.views import ImportJobViewSet
+from dangjian.exchange.statistics.api import AnnualStatisticsView
 from dangjian.members.api.transfers import IncomingLetterViewSet, TransferLetterViewSet, TransferViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api import governance as gov_api
@@ -66,3 +67,4 @@ urlpatterns = [
     path("", include(router.urls)),
 ]
 urlpatterns += [path("", include("dangjian.members.api.lifecycle_urls"))]  # member lifecycle
+urlpatterns += [path("statistics/annual", AnnualStatisticsView.as_view(), name="api-statistics-annual")]  # 党内统计年报

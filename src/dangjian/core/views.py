@@ -170,6 +170,7 @@ AUDIT_ACTION_LABELS = {
     "recruitment.apply": "登记入党申请", "recruitment.step": "登记发展党员环节",
     "recruitment.transfer_in": "转入预备党员建立考察记录", "recruitment.holiday": "维护节假日",
     "recruitment.template": "上传文书模板", "recruitment.document": "生成发展党员文书",
+    "statistics.export": "导出党内统计年报",
 }
 
 
