@@ -20,7 +20,6 @@ from dangjian.core.actions import require
 from dangjian.members.actions.archive import _fill_from_id_number, do_change_member_status, do_create_member, do_update_member
 from dangjian.members.choices import Category, MemberStatus
 from dangjian.members.models import Member
-from dangjian.members.rules import voting_refusal
 from dangjian.members.search import id_number_index
 from dangjian.orgs.models import Organization
 
@@ -116,14 +115,9 @@ def approving_org(candidate) -> Organization | None:
 
 
 def meeting_counts(candidate, on: dt.date) -> tuple[int, int]:
-    """Voting members due to attend the branch meeting, and those not counted (预备党员, 留党察看 …)."""
-    due = excluded = 0
-    for member in Member.objects.filter(org=candidate.org, status=MemberStatus.NORMAL, joined_on__lte=on):
-        if voting_refusal(member, on, candidate.org) is None:
-            due += 1
-        else:
-            excluded += 1
-    return due, excluded
+    """Voting members due to attend the branch meeting on `on`, and those not counted (预备党员, 留党察看 …), from
+    the branch's roll on that day."""
+    return rules.voting_roll(candidate.org, on)
 
 
 def _step_org(candidate, kind, data, actor) -> Organization:

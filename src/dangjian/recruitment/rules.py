@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from dangjian.core import rulebook
-from dangjian.members.choices import Category, MemberStatus
+from dangjian.members import history as member_history
+from dangjian.members.choices import MemberStatus
 from dangjian.members.lifecycle_rules import introducer_sanction_refusal
 from dangjian.members.periods import add_months, add_years
 
@@ -208,11 +209,23 @@ def check_age(birth_date: dt.date, applied_on: dt.date) -> str | None:
 
 
 def full_member_refusal(member, on: dt.date) -> str | None:
-    if member.status != MemberStatus.NORMAL:
+    """Whether the member was a full member with a normal 党籍 on `on` (a backfilled step is judged by that day)."""
+    status = member_history.status_on(member, on)
+    if status is not None and status != MemberStatus.NORMAL:
+        return f"{member.name}在{fmt(on)}的党籍状态为“{MemberStatus(status).label}”"
+    if status is None and member.status != MemberStatus.NORMAL:
         return f"{member.name}的党籍状态为“{member.get_status_display()}”"
-    if member.category != Category.FULL or member.converted_on is None or member.converted_on > on:
-        return f"{member.name}不是正式党员"
+    if member.converted_on is None or member.converted_on > on or not member_history.full_on(member, on):
+        return f"{member.name}在{fmt(on)}不是正式党员"
     return None
+
+
+def voting_roll(org, on: dt.date) -> tuple[int, int]:
+    """细则 第十九、二十条: the voting members due to attend the branch meeting held on `on`, and the members of the
+    branch that day not counted (预备党员, 留党察看). The roll is the branch's on the meeting date, not today's."""
+    roll = member_history.roll_on(org, on)
+    due = len(member_history.voting_members_on(org, on, roll))
+    return due, len(roll) - due
 
 
 def vote_counts(v: Verdict, data: dict, due: int, on: dt.date) -> bool | None:

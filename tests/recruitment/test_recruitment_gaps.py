@@ -1,0 +1,67 @@
+"""The rules of RULES.md §1 added after the first implementation: the roll of the meeting day, the facts of every
+step, the 乡镇（街道）党委's power to approve, what follows a 不批准, 不予承认, holidays, thought reports, moving a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from dangjian.members.history import record_periods, voting_members_on
+from dangjian.members.models import Member
+from dangjian.recruitment.choices import Stage, StepKind as K
+from recruiting import add_member, candidate_2014, record
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def refused(field, call, *args, **kwargs) -> str:
+    with pytest.raises(ValidationError) as exc:
+        call(*args, **kwargs)
+    assert field in exc.value.message_dict, exc.value.message_dict
+    return " ".join(exc.value.message_dict[field])
+
+
+def _move(member, org, on):
+    member = Member.objects.get(pk=member.pk)
+    member.org = org
+    member.save(update_fields=["org"])
+    record_periods([member], on)
+    return member
+
+
+def _leave(member, on):
+    member = Member.objects.get(pk=member.pk)
+    member.status = "left"
+    member.status_changed_on = on
+    member.save(update_fields=["status", "status_changed_on"])
+    record_periods([member], on)
+    return member
+
+
+# -- #12 the voting members are those of the meeting day ---------------------------------------------------------------
+
+def test_branch_meeting_counts_the_voting_roll_of_the_meeting_date_not_today(world):
+    # 3 full members since 2010; three more whose standing changed after the meeting of 1 July 2024.
+    newcomer = _move(add_member(world.br2), world.br1, D(2024, 8, 1))  # joined the branch after the meeting
+    add_member(world.br1, category="full", joined_on=D(2023, 6, 1), converted_on=D(2024, 7, 2))  # converted after
+    _leave(add_member(world.br1), D(2024, 9, 1))  # left after the meeting: still had a vote that day
+    candidate = candidate_2014(world, until=K.ADMISSION_MEETING)
+    step = record(world, candidate, K.ADMISSION_MEETING, D(2024, 7, 1), present_count=3, yes_count=3)
+    assert (step.due_count, step.excluded_count, step.passed) == (4, 1, True)  # today the roll would be 5 due
+    assert newcomer.pk not in {m.pk for m in voting_members_on(world.br1, D(2024, 7, 1))}
+    assert newcomer.pk in {m.pk for m in voting_members_on(world.br1, D(2024, 8, 1))}
+
+
+def test_member_converted_on_the_meeting_date_votes_and_the_day_before_does_not(world):
+    convert = add_member(world.br1, category="full", joined_on=D(2023, 7, 1), converted_on=D(2024, 7, 1))
+    assert convert.pk in {m.pk for m in voting_members_on(world.br1, D(2024, 7, 1))}
+    assert convert.pk not in {m.pk for m in voting_members_on(world.br1, D(2024, 6, 30))}
+
+
+def test_member_who_left_the_day_after_the_meeting_is_due_and_on_the_day_of_leaving_is_not(world):
+    gone = _leave(add_member(world.br1), D(2024, 7, 2))
+    assert gone.pk in {m.pk for m in voting_members_on(world.br1, D(2024, 7, 1))}
+    assert gone.pk not in {m.pk for m in voting_members_on(world.br1, D(2024, 7, 2))}
