@@ -65,3 +65,28 @@ def test_member_who_left_the_day_after_the_meeting_is_due_and_on_the_day_of_leav
     gone = _leave(add_member(world.br1), D(2024, 7, 2))
     assert gone.pk in {m.pk for m in voting_members_on(world.br1, D(2024, 7, 1))}
     assert gone.pk not in {m.pk for m in voting_members_on(world.br1, D(2024, 7, 2))}
+
+
+# -- behaviour facts: every recorded step, in its transaction ----------------------------------------------------------
+
+def test_every_recorded_step_writes_a_recruitment_step_fact_for_the_branch(world):
+    from dangjian.analytics.models import Fact, FactKind
+
+    candidate = candidate_2014(world)
+    candidate.refresh_from_db()
+    rows = list(Fact.objects.filter(kind=FactKind.RECRUITMENT_STEP).order_by("id"))
+    steps = list(candidate.steps.order_by("id"))
+    assert [r.detail["step"] for r in rows] == [s.kind for s in steps]
+    assert [r.on for r in rows] == [s.on for s in steps] and {r.org_id for r in rows} == {world.br1.pk}
+    approval = next(r for r in rows if r.detail["step"] == K.ADMISSION_APPROVAL)
+    assert rows[0].member_id is None and approval.member_id == candidate.member_id  # the archive, once it exists
+    assert rows[-1].ref == f"recruitment.step:{steps[-1].pk}"
+
+
+def test_a_refused_step_writes_no_fact(world):
+    from dangjian.analytics.models import Fact
+
+    candidate = candidate_2014(world, until=K.TRAINING)
+    before = Fact.objects.count()
+    refused("training_days", record, world, candidate, K.TRAINING, D(2024, 5, 10), training_days=2)
+    assert Fact.objects.count() == before

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.http import Http404
 
 from dangjian.accounts import roles
+from dangjian.analytics import facts
+from dangjian.analytics.models import FactKind
 from dangjian.core import audit
 from dangjian.core.actions import require
 from dangjian.members.actions.archive import _fill_from_id_number, do_change_member_status, do_create_member, do_update_member
@@ -74,9 +76,10 @@ def do_register_application(*, data: dict, org: Organization, actor) -> Candidat
     if errors:
         raise ValidationError(errors)
     candidate.save()
-    Step.objects.create(candidate=candidate, kind=K.APPLICATION, on=candidate.applied_on, org=org,
-                        rule_version=rules.rulebook.version_at(candidate.applied_on).name,
-                        opinion=(data.get("opinion") or "").strip(), recorded_by=actor)
+    step = Step.objects.create(candidate=candidate, kind=K.APPLICATION, on=candidate.applied_on, org=org,
+                               rule_version=rules.rulebook.version_at(candidate.applied_on).name,
+                               opinion=(data.get("opinion") or "").strip(), recorded_by=actor)
+    record_step_fact(candidate, step)
     audit.record("recruitment.apply", actor=actor, obj=candidate, after={
         "org": org.code, "applied_on": candidate.applied_on.isoformat(), "id_number": candidate.masked_id_number},
         detail=f"{candidate}：递交入党申请书")
@@ -171,10 +174,18 @@ def do_record_step(candidate, *, kind: str, data: dict, people: dict | None = No
             StepPerson.objects.create(step=step, member=member, role=role)
     history.steps.append(step)
     _advance(candidate, step, history, actor)
+    record_step_fact(candidate, step)
     audit.record("recruitment.step", actor=actor, obj=candidate, after={
         "step": step.pk, "kind": kind, "on": on.isoformat(), "passed": step.passed, "version": step.rule_version,
         "warnings": verdict.warnings}, detail=f"{candidate}：{step.get_kind_display()}")
     return step
+
+
+def record_step_fact(candidate: Candidate, step: Step) -> None:
+    """The behaviour fact of a recorded step (行为数据), in the step's transaction: the branch responsible for the
+    file, and the member archive once there is one."""
+    facts.record(FactKind.RECRUITMENT_STEP, on=step.on, org_id=candidate.org_id, member_id=candidate.member_id,
+                 ref=facts.ref_of(step), detail={"step": step.kind, "candidate": candidate.pk})
 
 
 def _advance(candidate: Candidate, step: Step, history: rules.History, actor) -> None:
