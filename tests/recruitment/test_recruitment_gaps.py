@@ -90,3 +90,24 @@ def test_a_refused_step_writes_no_fact(world):
     before = Fact.objects.count()
     refused("training_days", record, world, candidate, K.TRAINING, D(2024, 5, 10), training_days=2)
     assert Fact.objects.count() == before
+
+
+# -- the demo names only people who were full members on the step date -------------------------------------------------
+
+def test_demo_seed_of_many_candidates_names_only_members_full_on_the_step_date(world):
+    import random
+
+    from dangjian.recruitment.demo import seed_recruitment
+    from dangjian.recruitment.models import Candidate, StepPerson
+
+    today = dt.date.today()
+    recent = today - dt.timedelta(days=200)
+    # The branch's first members were converted recently; two others long ago.
+    Member.objects.filter(pk__in=[m.pk for m in world.members["BR1"]]).update(
+        joined_on=recent - dt.timedelta(days=365), converted_on=recent)
+    veterans = [add_member(world.br1, joined_on=D(2001, 7, 1), converted_on=D(2002, 7, 1)) for _ in range(2)]
+    plan = [(days, None) for days in range(12, 1300, 45)]
+    assert seed_recruitment(world.br1, world.secretary, world.organizer, random.Random(7), plan=plan) == len(plan)
+    assert Candidate.objects.count() == len(plan)
+    named = set(StepPerson.objects.values_list("member_id", flat=True))
+    assert named and named <= {m.pk for m in veterans}
