@@ -111,3 +111,47 @@ def test_demo_seed_of_many_candidates_names_only_members_full_on_the_step_date(w
     assert Candidate.objects.count() == len(plan)
     named = set(StepPerson.objects.values_list("member_id", flat=True))
     assert named and named <= {m.pk for m in veterans}
+
+
+# -- #14 a 基层党委 under a 乡镇（街道）党委 reviews but cannot approve (细则 第二十二条) --------------------------------------
+
+def _committee_under_street(world):
+    from dangjian.accounts import actions as account_actions
+    from dangjian.accounts.roles import RoleName
+    from dangjian.orgs.models import Organization
+
+    sub = Organization.objects.get(pk=Organization.objects.add_child(world.sta, instance=Organization(
+        code="SUBC", name="中共东华街道某公司委员会", short_name="某公司党委", org_type="committee")).pk)
+    branch = Organization.objects.get(pk=Organization.objects.add_child(sub, instance=Organization(
+        code="SUBB", name="某公司第一支部", short_name="一支部", org_type="branch")).pk)
+    for _ in range(3):
+        add_member(branch)
+    account_actions.do_assign_role(world.secretary, role=RoleName.SECRETARY, org=branch)
+    world.secretary.forget_assignments()
+    world.members["SUBB"] = list(Member.objects.filter(org=branch))
+    return sub, branch
+
+
+def test_committee_under_a_township_committee_cannot_approve_admission_without_authorisation(world):
+    from dangjian.core.rule_settings import do_set_rule_value
+    from dangjian.recruitment.actions import approving_org
+    from recruiting import SCHEDULE_2014, apply, walk
+
+    sub, branch = _committee_under_street(world)
+    candidate = walk(world, apply(world, org=branch), SCHEDULE_2014, until=K.ADMISSION_APPROVAL)
+    assert approving_org(candidate) == sub  # no township committee named: the nearest 党委 approves
+    do_set_rule_value("township_committee_codes", ["STA"], reason="本县乡镇（街道）党委", actor=world.sysadmin)
+    assert approving_org(candidate) == world.sta
+    message = refused("org", record, world, candidate, K.ADMISSION_APPROVAL, D(2024, 8, 1), org=sub)
+    assert "只能审议，不能审批" in message and "第二十二条" in message
+    do_set_rule_value("township_authorised_approver_codes", ["SUBC"], reason="县委授权", actor=world.sysadmin)
+    assert approving_org(candidate) == sub
+    assert record(world, candidate, K.ADMISSION_APPROVAL, D(2024, 8, 1), org=sub).org == sub
+
+
+def test_township_committee_codes_must_name_existing_committees(world):
+    from dangjian.core.rule_settings import do_set_rule_value
+
+    message = refused("value", do_set_rule_value, "township_committee_codes", ["NOPE", "BR1"], reason="试",
+                      actor=world.sysadmin)
+    assert "NOPE、BR1" in message and "不是系统中的党委或党工委" in message

@@ -108,12 +108,15 @@ def do_open_probation_file(member: Member, *, actor) -> Candidate:
 
 
 def approving_org(candidate) -> Organization | None:
-    """The nearest 党委 above the branch (the organisation with approval authority)."""
+    """The nearest 党委 above the branch with the power to approve (细则 第二十二条: not a 党总支, nor a 基层党委 under
+    a 乡镇（街道）党委 without the county committee's authorisation)."""
     org = candidate.org
     allowed = rules.rulebook.value("admission_approver_org_types", dt.date.today())
     ancestors = Organization.objects.filter(
         path__in=[org.path[:i] for i in range(Organization.steplen, len(org.path), Organization.steplen)])
-    found = [a for a in ancestors.order_by("-depth") if a.org_type in allowed]
+    on = dt.date.today()
+    found = [a for a in ancestors.order_by("-depth") if a.org_type in allowed
+             and rules.township_above(a, on) is None]
     return found[0] if found else None
 
 

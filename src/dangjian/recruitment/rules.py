@@ -266,12 +266,35 @@ def leaving_refusal(candidate, on: dt.date) -> str | None:
     return None
 
 
-def approver_refusal(org, on: dt.date) -> str | None:
+def approver_refusal(org, on: dt.date, kind=None) -> str | None:
+    """细则 第二十二条: only a 党委 approves (a 党总支 reviews); a 基层党委 under a 乡镇（街道）党委 reviews too, unless
+    the county committee authorised it (`township_*` codes, set by the deployment)."""
     allowed = rulebook.value("admission_approver_org_types", on)
     if org is None or org.org_type not in allowed:
-        kind = org.get_org_type_display() if org is not None else "该组织"
-        return f"{kind}不能审批，只有党委有审批权，党总支只能审议{cite('admission_approver_org_types')}"
+        label = org.get_org_type_display() if org is not None else "该组织"
+        return f"{label}不能审批，只有党委有审批权，党总支只能审议{cite('admission_approver_org_types')}"
+    if kind in TOWNSHIP_CHECKED and (township := township_above(org, on)) is not None:
+        return (f"{org.name}是{township.name}所属的基层党委，只能审议，不能审批预备党员（未经县级党委授权），"
+                f"应报{township.name}审批{cite('township_committee_codes')}")
     return None
+
+
+# The acts of the 党委 with the power to approve admission: the 预审 and the approvals (细则 第十八、二十二条).
+TOWNSHIP_CHECKED = {K.PRE_REVIEW, K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL}
+
+
+def township_above(org, on: dt.date):
+    """The 乡镇（街道）党委 above `org` when `org` is a 基层党委 under it without the county committee's
+    authorisation to approve; None when `org` may approve."""
+    townships = set(rulebook.value("township_committee_codes", on) or [])
+    if not townships or org.code in townships or org.code in set(
+            rulebook.value("township_authorised_approver_codes", on) or []):
+        return None
+    from dangjian.orgs.models import Organization
+
+    steplen = Organization.steplen
+    prefixes = [org.path[:i] for i in range(steplen, len(org.path), steplen)]
+    return Organization.objects.filter(path__in=prefixes, code__in=townships).order_by("-depth").first()
 
 
 def assessments_missing(history: History, until: dt.date) -> int:
@@ -415,7 +438,7 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
     if kind in (K.ADMISSION_MEETING, K.CONVERSION_MEETING):
         v.passed = vote_counts(v, data, data.get("due_count") or 0, on)
     if kind in (K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.PRE_REVIEW, K.TARGET_CONSENT):
-        if refusal := approver_refusal(data.get("org"), on):
+        if refusal := approver_refusal(data.get("org"), on, kind):
             v.refuse("org", refusal)
     v.version = version
     return v
