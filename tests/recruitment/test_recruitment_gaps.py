@@ -155,3 +155,86 @@ def test_township_committee_codes_must_name_existing_committees(world):
     message = refused("value", do_set_rule_value, "township_committee_codes", ["NOPE", "BR1"], reason="试",
                       actor=world.sysadmin)
     assert "NOPE、BR1" in message and "不是系统中的党委或党工委" in message
+
+
+# -- what follows the 党委's 不批准 -----------------------------------------------------------------------------------
+
+def test_after_the_committee_does_not_approve_admission_a_new_branch_meeting_may_be_approved(world):
+    from dangjian.recruitment.queries import candidate_deadlines, next_step
+
+    candidate = candidate_2014(world, until=K.ADMISSION_APPROVAL)
+    record(world, candidate, K.ADMISSION_APPROVAL, D(2024, 8, 1), passed=False, opinion="材料不齐全")
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.DEVELOPMENT_TARGET and candidate.member is None
+    assert "重新召开支部党员大会" in next_step(candidate)
+    assert not [d for d in candidate_deadlines(candidate) if d.code.startswith("admission_approval")]
+    assert "没有待审批" in refused("kind", record, world, candidate, K.ADMISSION_APPROVAL, D(2024, 8, 2))
+    record(world, candidate, K.ADMISSION_MEETING, D(2024, 9, 2), present_count=3, yes_count=3)
+    assert "尚待上级党委审批" in refused("kind", record, world, candidate, K.ADMISSION_MEETING, D(2024, 9, 3))
+    record(world, candidate, K.ADMISSION_APPROVAL, D(2024, 10, 8))
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.PROBATIONARY
+    assert candidate.member.joined_on == D(2024, 9, 2)  # probation counts from the meeting the 党委 approved
+
+
+def test_after_the_committee_does_not_approve_admission_the_file_may_be_closed_with_a_reason(world):
+    from dangjian.recruitment.queries import next_step
+
+    candidate = candidate_2014(world, until=K.ADMISSION_APPROVAL)
+    record(world, candidate, K.ADMISSION_APPROVAL, D(2024, 8, 1), passed=False)
+    assert "原因" in refused("opinion", record, world, candidate, K.CLOSURE, D(2024, 8, 5))
+    record(world, candidate, K.CLOSURE, D(2024, 8, 5), opinion="上级党委不批准，本人同意终止")
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.CLOSED and next_step(candidate) == ""
+    assert "发展程序已经结束" in refused("kind", record, world, candidate, K.ADMISSION_MEETING, D(2024, 9, 1))
+
+
+def test_a_probationary_member_cannot_be_closed_only_decided_on(world):
+    candidate = candidate_2014(world, until=K.OATH)
+    assert "不能终止发展" in refused("kind", record, world, candidate, K.CLOSURE, D(2024, 9, 1), opinion="x")
+
+
+def test_after_the_committee_does_not_approve_conversion_the_branch_discusses_it_again(world):
+    from dangjian.recruitment.choices import Outcome
+    from dangjian.recruitment.queries import history_of, next_step
+
+    candidate = candidate_2014(world, until=K.CONVERSION_APPROVAL)  # conversion meeting 1 July 2025
+    record(world, candidate, K.CONVERSION_APPROVAL, D(2025, 8, 1), passed=False, opinion="考察材料不充分")
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.PROBATIONARY and "重新召开支部党员大会讨论转正" in next_step(candidate)
+    record(world, candidate, K.CONVERSION_MEETING, D(2025, 8, 20), outcome=Outcome.EXTEND, months=6)
+    record(world, candidate, K.CONVERSION_APPROVAL, D(2025, 9, 1))
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.PROBATIONARY
+    assert history_of(candidate).probation_end() == D(2026, 1, 1)
+
+
+# -- #26 不予承认 (细则 第四十一条) -------------------------------------------------------------------------------------
+
+def test_not_recognised_probationary_member_leaves_the_roll_with_the_reason_and_the_file_closes(world):
+    from dangjian.core.models import AuditRecord
+
+    candidate = candidate_2014(world, until=K.CONVERSION_APPLICATION)
+    assert "原因" in refused("opinion", record, world, candidate, K.NOT_RECOGNISED, D(2025, 3, 1))
+    record(world, candidate, K.NOT_RECOGNISED, D(2025, 3, 1), opinion="入党时隐瞒受处分情况，不符合党员条件")
+    candidate.refresh_from_db()
+    member = candidate.member
+    assert candidate.stage == Stage.NOT_RECOGNISED
+    assert member.status == "left" and member.status_changed_on == D(2025, 3, 1)
+    assert "不予承认" in member.status_reason and "第四十一条" in member.status_reason
+    assert "隐瞒受处分情况" in member.status_reason
+    assert AuditRecord.objects.filter(action="member.status", object_id=str(member.pk)).exists()
+    assert "发展程序已经结束" in refused("kind", record, world, candidate, K.CONVERSION_MEETING, D(2025, 7, 2))
+
+
+def test_not_recognised_is_decided_by_the_committee_not_the_branch(world):
+    from django.http import Http404
+
+    candidate = candidate_2014(world, until=K.CONVERSION_APPLICATION)
+    with pytest.raises(Http404):
+        record(world, candidate, K.NOT_RECOGNISED, D(2025, 3, 1), opinion="违规发展", actor=world.secretary)
+
+
+def test_not_recognised_applies_only_once_admitted(world):
+    candidate = candidate_2014(world, until=K.ADMISSION_MEETING)
+    assert "终止发展" in refused("kind", record, world, candidate, K.NOT_RECOGNISED, D(2024, 7, 1), opinion="x")

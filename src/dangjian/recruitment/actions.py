@@ -26,7 +26,7 @@ from dangjian.members.search import id_number_index
 from dangjian.orgs.models import Organization
 
 from . import rules
-from .choices import COMMITTEE_STEPS, Outcome, Stage, StepKind
+from .choices import COMMITTEE_STEPS, ENDED_STAGES, OWN_ACTION_STEPS, Outcome, Stage, StepKind
 from .models import Candidate, DocumentTemplate, Holiday, Step, StepPerson
 
 K = StepKind
@@ -71,7 +71,7 @@ def do_register_application(*, data: dict, org: Organization, actor) -> Candidat
         if Member.objects.filter(id_number_index=candidate.id_number_index).exists():
             errors["id_number"] = "该公民身份号码已登记在党员档案中"
         elif (Candidate.objects.filter(id_number_index=candidate.id_number_index)
-              .exclude(stage__in=[Stage.CANCELLED, Stage.FULL]).exists()):
+              .exclude(stage__in=ENDED_STAGES).exists()):
             errors["id_number"] = "该同志已有正在进行的发展党员记录"
     if errors:
         raise ValidationError(errors)
@@ -147,7 +147,7 @@ def do_record_step(candidate, *, kind: str, data: dict, people: dict | None = No
                    actor) -> Step:
     """Record one step of the 25 (and the 公示, 总支审议, extension or postponement of 细则2026), after every rule of
     RULES.md §1 that applies to it. `people` maps PersonRole → members; warnings need `acknowledged`."""
-    if kind not in StepKind.values or kind == K.APPLICATION:
+    if kind not in StepKind.values or kind in OWN_ACTION_STEPS:
         raise ValidationError({"kind": "请选择要登记的环节"})
     candidate = _locked(candidate, actor, roles.RECRUITMENT_VIEW)
     data = dict(data)
@@ -211,6 +211,14 @@ def _advance(candidate: Candidate, step: Step, history: rules.History, actor) ->
             do_change_member_status(candidate.member, status=MemberStatus.LEFT, on=step.on,
                                     reason="取消预备党员资格（支部大会讨论，上级党委批准）", actor=actor)
             stage = Stage.CANCELLED
+    elif step.kind == K.CLOSURE:
+        stage = Stage.CLOSED
+    elif step.kind == K.NOT_RECOGNISED:
+        # 细则 第四十一条: the person leaves the roll with the reason; the archive keeps the history.
+        reason = f"不予承认党员资格（{rules.rulebook.citation('not_recognised')}）：{step.opinion}"
+        do_change_member_status(candidate.member, status=MemberStatus.LEFT, on=step.on, reason=reason[:200],
+                                actor=actor)
+        stage = Stage.NOT_RECOGNISED
     if stage != candidate.stage or step.kind == K.ADMISSION_APPROVAL:
         candidate.stage = stage
         candidate.version += 1

@@ -40,7 +40,10 @@ STEP_FIELDS = {
     K.APPROVAL_FILING: ["org"],
     K.GENERAL_BRANCH_REVIEW: ["org"],
     K.CONVERSION_POSTPONEMENT: ["months"],
+    K.NOT_RECOGNISED: ["org"],
 }
+# What the opinion field asks for, where it is the substance of the step.
+OPINION_LABELS = {K.CLOSURE: "终止发展的原因", K.NOT_RECOGNISED: "不予承认的原因（违反规定发展、不符合党员条件的情形）"}
 PEOPLE = {"talkers": PersonRole.TALKER, "contacts": PersonRole.CONTACT, "introducers": PersonRole.INTRODUCER}
 
 
@@ -106,6 +109,8 @@ class StepForm(BootstrapForm):
                 self.fields[name].label_from_instance = _member_label
         if "org" in self.fields:
             self.fields["org"].queryset = orgs
+        if kind in OPINION_LABELS:
+            self.fields["opinion"].label = OPINION_LABELS[kind]
         if kind in PASSED_LABELS and "passed" in self.fields:
             label, yes, no = PASSED_LABELS[kind]
             self.fields["passed"].label = label

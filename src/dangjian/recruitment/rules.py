@@ -17,7 +17,7 @@ from dangjian.members.lifecycle_rules import introducer_sanction_refusal
 from dangjian.members.periods import add_months, add_years
 
 from . import workdays
-from .choices import REPEATABLE, Outcome, PersonRole, Stage, StepKind
+from .choices import ENDED_STAGES, REPEATABLE, Outcome, PersonRole, Stage, StepKind
 
 K = StepKind
 
@@ -119,6 +119,33 @@ class History:
         postponed = self.last(K.CONVERSION_POSTPONEMENT)
         return add_months(end, postponed.months) if postponed else end
 
+    def _decided(self, meeting, approval_kind):
+        return [a for a in self.all(approval_kind) if (a.on, a.pk or 0) >= (meeting.on, meeting.pk or 0)]
+
+    def pending_admission_meeting(self):
+        """The latest branch resolution to admit that the 党委 has not decided on yet."""
+        meeting = self.admission_meeting
+        if meeting is None or self._decided(meeting, K.ADMISSION_APPROVAL):
+            return None
+        return meeting
+
+    def admission_refused(self):
+        """The 党委's 不批准 of the latest resolution to admit, when that is where the file stands: the branch may
+        discuss again at a new 支部党员大会 (after a new 预审 where the time limit requires it) or end the file."""
+        meeting = self.admission_meeting
+        if meeting is None:
+            return None
+        decided = self._decided(meeting, K.ADMISSION_APPROVAL)
+        return decided[-1] if decided and not decided[-1].passed else None
+
+    def conversion_refused(self):
+        """The 党委's 不批准 of the latest conversion resolution: the branch discusses the conversion again."""
+        meeting = self.last(K.CONVERSION_MEETING, passed=True)
+        if meeting is None:
+            return None
+        decided = self._decided(meeting, K.CONVERSION_APPROVAL)
+        return decided[-1] if decided and not decided[-1].passed else None
+
     def pending_conversion_meeting(self):
         """The latest passed conversion meeting not yet decided by the 党委."""
         meeting = self.last(K.CONVERSION_MEETING, passed=True)
@@ -158,6 +185,8 @@ PREREQUISITES = {
     K.CONVERSION_MEETING: [],
     K.CONVERSION_APPROVAL: [(K.CONVERSION_MEETING, True)],
     K.ARCHIVING: [(K.CONVERSION_APPROVAL, True)],
+    K.CLOSURE: [],
+    K.NOT_RECOGNISED: [],
 }
 # Steps of the probation, open to a 预备党员 admitted here or transferred in.
 PROBATION_STEPS = {K.CONVERSION_POSTPONEMENT, K.CONVERSION_APPLICATION, K.CONVERSION_MEETING, K.CONVERSION_APPROVAL,
@@ -179,8 +208,16 @@ def check_order(history: History, kind, on: dt.date | None, v: Verdict, today: d
         return
     if on < candidate.applied_on:
         v.refuse("on", f"日期不能早于递交入党申请书的日期（{fmt(candidate.applied_on)}）")
-    if candidate.stage in (Stage.FULL, Stage.CANCELLED) and kind != K.ARCHIVING:
+    if candidate.stage in ENDED_STAGES and kind != K.ARCHIVING and not (
+            kind == K.NOT_RECOGNISED and candidate.stage == Stage.FULL):
         v.refuse("kind", f"该同志已是“{Stage(candidate.stage).label}”，发展程序已经结束")
+        return
+    if kind == K.CLOSURE and candidate.stage not in (Stage.APPLICANT, Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET):
+        v.refuse("kind", "已被批准为预备党员的，不能终止发展：预备期满讨论转正（可延长预备期或取消预备党员资格），"
+                         "发展违规的由党委不予承认")
+        return
+    if kind == K.NOT_RECOGNISED and candidate.member_id is None:
+        v.refuse("kind", f"不予承认适用于已被批准入党的同志{cite('not_recognised')}；尚未批准的，可终止发展")
         return
     if kind not in REPEATABLE and kind not in (K.PRE_REVIEW, K.POLITICAL_REVIEW) and history.has(kind):
         v.refuse("kind", f"“{_label(kind)}”已经登记过")
@@ -280,7 +317,7 @@ def approver_refusal(org, on: dt.date, kind=None) -> str | None:
 
 
 # The acts of the 党委 with the power to approve admission: the 预审 and the approvals (细则 第十八、二十二条).
-TOWNSHIP_CHECKED = {K.PRE_REVIEW, K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL}
+TOWNSHIP_CHECKED = {K.PRE_REVIEW, K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.NOT_RECOGNISED}
 
 
 def township_above(org, on: dt.date):
@@ -384,7 +421,9 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
     elif kind == K.APPLICATION_FORM:
         pass
     elif kind == K.ADMISSION_MEETING:
-        if history.admission_meeting is not None:
+        if history.pending_admission_meeting() is not None:
+            v.refuse("kind", "支部党员大会已经通过接收该同志为预备党员，尚待上级党委审批")
+        elif history.admission_meeting is not None and history.admission_refused() is None:
             v.refuse("kind", "支部党员大会已经通过接收该同志为预备党员")
         pre = history.last(K.PRE_REVIEW, passed=True)
         months = rulebook.value("meeting_after_prereview_months", pre.on)
@@ -397,9 +436,13 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
         if not people.get(PersonRole.TALKER):
             v.refuse("talkers", f"请填写党委派出谈话的党委委员或组织员{cite('committee_talk')}")
     elif kind == K.ADMISSION_APPROVAL:
-        meeting = history.admission_meeting
+        meeting = history.pending_admission_meeting()
         soft, hard = value("admission_approval_months")
-        if on > add_months(meeting.on, hard):
+        if meeting is None:
+            v.refuse("kind", "没有待审批的支部党员大会决议（上级党委不批准的，支部可重新召开支部党员大会讨论，或终止发展）")
+        elif on < meeting.on:
+            v.refuse("on", f"日期不能早于支部党员大会的日期（{fmt(meeting.on)}）")
+        elif on > add_months(meeting.on, hard):
             v.refuse("on", f"上级党委审批预备党员最长不得超过 {hard} 个月（支部大会于 {fmt(meeting.on)} 通过，应于 "
                            f"{fmt(add_months(meeting.on, hard))} 前审批）{cite('admission_approval_months')}")
         elif on > add_months(meeting.on, soft):
@@ -435,9 +478,15 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
     elif kind == K.ARCHIVING:
         if candidate.stage != Stage.FULL:
             v.refuse("kind", "转为正式党员后，才将入党材料归档")
+    elif kind == K.CLOSURE:
+        if not (data.get("opinion") or "").strip():
+            v.refuse("opinion", "请填写终止发展的原因（如上级党委不批准、本人撤回申请、不再具备条件）")
+    elif kind == K.NOT_RECOGNISED:
+        if not (data.get("opinion") or "").strip():
+            v.refuse("opinion", f"请填写不予承认的原因（违反规定发展、不符合党员条件的情形）{cite('not_recognised')}")
     if kind in (K.ADMISSION_MEETING, K.CONVERSION_MEETING):
         v.passed = vote_counts(v, data, data.get("due_count") or 0, on)
-    if kind in (K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.PRE_REVIEW, K.TARGET_CONSENT):
+    if kind in (K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.PRE_REVIEW, K.TARGET_CONSENT, K.NOT_RECOGNISED):
         if refusal := approver_refusal(data.get("org"), on, kind):
             v.refuse("org", refusal)
     v.version = version

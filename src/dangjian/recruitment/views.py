@@ -24,7 +24,7 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.queries import top_visible
 
 from . import actions, paperwork, queries
-from .choices import COMMITTEE_STEPS, DocumentKind, Stage, StepKind
+from .choices import COMMITTEE_STEPS, ENDED_STAGES, OWN_ACTION_STEPS, DocumentKind, Stage, StepKind
 from .forms import ApplicationForm, HolidayForm, StepForm, TemplateForm, TransferredInForm
 from .models import Candidate, DocumentTemplate, Holiday
 from .workdays import covered_by_builtin
@@ -88,10 +88,15 @@ class CandidateView(RecruitmentScoped, TemplateView):
         approver = actions.approving_org(candidate)
         can_approve = approver is not None and Organization.objects.restrict(
             user, roles.RECRUITMENT_APPROVE).filter(pk=approver.pk).exists()
-        kinds = [(k, label) for k, label in StepKind.choices if k != K.APPLICATION
+        kinds = [(k, label) for k, label in StepKind.choices if k not in OWN_ACTION_STEPS
                  and ((k in COMMITTEE_STEPS and can_approve) or (k not in COMMITTEE_STEPS and can_manage))]
-        if candidate.stage in (Stage.FULL, Stage.CANCELLED):  # the procedure is over; only the archiving is left
-            kinds = [(k, label) for k, label in kinds if k == K.ARCHIVING and not history.has(K.ARCHIVING)]
+        if candidate.stage in ENDED_STAGES:  # the procedure is over; only the archiving (or 不予承认) is left
+            kinds = [(k, label) for k, label in kinds if (k == K.ARCHIVING and not history.has(K.ARCHIVING)) or (
+                k == K.NOT_RECOGNISED and candidate.stage == Stage.FULL)]
+        elif candidate.member_id is None:
+            kinds = [(k, label) for k, label in kinds if k != K.NOT_RECOGNISED]
+        else:
+            kinds = [(k, label) for k, label in kinds if k != K.CLOSURE]
         return super().get_context_data(
             candidate=candidate, steps=steps, deadlines=queries.candidate_deadlines(candidate, history),
             next=queries.next_step(candidate, history), probation_end=history.probation_end(), kinds=kinds,
@@ -149,7 +154,7 @@ class StepView(RecruitmentScoped, View):
     def _setup(self, pk):
         candidate = self.get_scoped_object(pk=pk)
         kind = self.request.GET.get("kind") or self.request.POST.get("kind") or ""
-        if kind not in StepKind.values or kind == K.APPLICATION:
+        if kind not in StepKind.values or kind in OWN_ACTION_STEPS:
             return candidate, None, None, None
         user = self.request.user
         members = Member.objects.restrict(user, roles.MEMBER_VIEW)

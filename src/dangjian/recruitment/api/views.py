@@ -23,7 +23,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from .. import actions, paperwork, queries
-from ..choices import DocumentKind, MeetingType, Outcome, PersonRole, Stage, StepKind
+from ..choices import OWN_ACTION_STEPS, DocumentKind, MeetingType, Outcome, PersonRole, Stage, StepKind
 from ..models import Candidate, Step
 from ..views import docx_response
 
@@ -100,7 +100,7 @@ class ApplicationSerializer(serializers.Serializer):
 
 
 class StepWriteSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[c for c in StepKind.choices if c[0] != StepKind.APPLICATION])
+    kind = serializers.ChoiceField(choices=[c for c in StepKind.choices if c[0] not in OWN_ACTION_STEPS])
     on = serializers.DateField()
     org = serializers.IntegerField(required=False, allow_null=True, help_text="党委办理的环节：办理的上级党组织")
     opinion = serializers.CharField(required=False, allow_blank=True, default="")
