@@ -238,3 +238,77 @@ def test_not_recognised_is_decided_by_the_committee_not_the_branch(world):
 def test_not_recognised_applies_only_once_admitted(world):
     candidate = candidate_2014(world, until=K.ADMISSION_MEETING)
     assert "终止发展" in refused("kind", record, world, candidate, K.NOT_RECOGNISED, D(2024, 7, 1), opinion="x")
+
+
+# -- working days: holidays entered for a year the built-in calendar does not cover -----------------------------------
+
+def test_holiday_entered_for_an_uncovered_year_shortens_the_public_notice_working_days(world):
+    from dangjian.recruitment import rules
+    from dangjian.recruitment.actions import do_set_holiday
+
+    v = rules.Verdict()
+    rules._check_notice(v, {"ends_on": D(2099, 10, 7), "passed": True}, D(2099, 10, 1))
+    assert not v.errors  # Thu 1 – Wed 7 October 2099: five weekdays
+    do_set_holiday(day=D(2099, 10, 1), is_working_day=False, name="国庆节", actor=world.sysadmin)
+    v = rules.Verdict()
+    rules._check_notice(v, {"ends_on": D(2099, 10, 7), "passed": True}, D(2099, 10, 1))
+    assert "只有 4 个工作日" in v.errors["ends_on"] and "2099年10月8日" in v.errors["ends_on"]
+
+
+def test_holidays_of_a_year_the_builtin_calendar_covers_are_refused(world):
+    from dangjian.recruitment.actions import do_set_holiday
+    from dangjian.recruitment.models import Holiday
+
+    assert "内置日历" in refused("day", do_set_holiday, day=D(2025, 10, 1), is_working_day=False, name="国庆节",
+                                 actor=world.sysadmin)
+    assert "周六或周日" in refused("is_working_day", do_set_holiday, day=D(2099, 10, 5), is_working_day=True,
+                                  name="调休", actor=world.sysadmin)  # 5 October 2099 is a Monday
+    assert "名称" in refused("name", do_set_holiday, day=D(2099, 10, 5), is_working_day=False, name=" ",
+                            actor=world.sysadmin)
+    assert not Holiday.objects.exists()
+
+
+def test_holidays_through_the_api_are_audited_and_only_for_the_calendar_keeper(world):
+    from rest_framework.test import APIClient
+
+    from dangjian.core.models import AuditRecord
+
+    def api(user):
+        c = APIClient()
+        c.force_authenticate(user)
+        return c
+
+    url = "/api/v1/recruitment-holidays/"
+    assert api(world.secretary).get(url).status_code == 404
+    admin = api(world.sysadmin)
+    created = admin.post(url, {"day": "2099-10-01", "name": "国庆节", "is_working_day": False}, format="json")
+    assert created.status_code == 201, created.json()
+    bad = admin.post(url, {"day": "2026-10-01", "name": "国庆节"}, format="json")
+    assert bad.status_code == 400 and "内置日历" in bad.json()["day"][0]
+    assert admin.post(url, {"day": "2099-13-01", "name": "x"}, format="json").status_code == 400
+    listed = admin.get(url + "?year=2099").json()
+    assert [row["day"] for row in listed.get("results", listed)] == ["2099-10-01"]
+    assert admin.get(url + "2099-10-01/").json()["name"] == "国庆节"
+    assert admin.delete(url + "2099-10-01/").status_code == 204
+    assert admin.get(url + "2099-10-01/").status_code == 404
+    assert set(AuditRecord.objects.filter(object_type="recruitment.holiday").values_list("action", flat=True)) == {
+        "recruitment.holiday", "recruitment.holiday_delete"}
+
+
+def test_holiday_page_enters_and_deletes_a_day_with_chinese_errors(world):
+    from django.test import Client
+
+    from dangjian.recruitment.models import Holiday
+
+    c = Client()
+    c.force_login(world.sysadmin)
+    page = c.post("/recruitment/holidays/", {"day": "2026-10-01", "name": "国庆节"})
+    assert page.status_code == 200 and "内置日历" in page.content.decode()
+    assert c.post("/recruitment/holidays/", {"day": "2099-10-01", "name": "国庆节"}).status_code == 302
+    assert "2099-10-01" in c.get("/recruitment/holidays/").content.decode()
+    assert c.post("/recruitment/holidays/delete/", {"day": "2099-10-01"}).status_code == 302
+    assert not Holiday.objects.exists()
+    assert Client().post("/recruitment/holidays/delete/", {"day": "2099-10-01"}).status_code == 302  # to log in
+    s = Client()
+    s.force_login(world.secretary)
+    assert s.post("/recruitment/holidays/delete/", {"day": "2099-10-01"}).status_code == 404

@@ -25,7 +25,7 @@ from dangjian.members.models import Member
 from dangjian.members.search import id_number_index
 from dangjian.orgs.models import Organization
 
-from . import rules
+from . import rules, workdays
 from .choices import COMMITTEE_STEPS, ENDED_STAGES, OWN_ACTION_STEPS, Outcome, Stage, StepKind
 from .models import Candidate, DocumentTemplate, Holiday, Step, StepPerson
 
@@ -241,20 +241,47 @@ def _admit(candidate: Candidate, history: rules.History, actor) -> Member:
 
 @transaction.atomic
 def do_set_holiday(*, day: dt.date, is_working_day: bool, name: str, actor) -> Holiday:
-    """A public holiday (or an adjusted working day) for a year the built-in calendar does not cover."""
+    """A public holiday (or an adjusted working day) for a year the built-in calendar does not cover; the 公示's
+    working days count with it from then on."""
     require(actor, roles.CALENDAR_MANAGE)
     errors = {}
-    if day is None:
+    if not isinstance(day, dt.date):
         errors["day"] = "请填写日期"
+    elif workdays.covered_by_builtin(day.year):
+        errors["day"] = (f"{day.year}年的节假日和调休已由内置日历（国务院公布的安排）收录，无需登记；"
+                         f"只有内置日历未收录的年份才需要登记")
+    elif is_working_day and day.weekday() < 5:
+        errors["is_working_day"] = f"{fmt_day(day)}是工作日（周一至周五），调休上班日应为周六或周日"
     if not (name or "").strip():
         errors["name"] = "请填写名称（如：国庆节、国庆调休上班）"
+    elif len(name.strip()) > 50:
+        errors["name"] = "名称不能超过 50 个字"
     if errors:
         raise ValidationError(errors)
-    holiday, _ = Holiday.objects.update_or_create(day=day, defaults={"is_working_day": is_working_day,
-                                                                      "name": name.strip()[:50]})
+    before = Holiday.objects.filter(day=day).values("is_working_day", "name").first()
+    holiday, _ = Holiday.objects.update_or_create(day=day, defaults={"is_working_day": bool(is_working_day),
+                                                                      "name": name.strip()})
     audit.record("recruitment.holiday", actor=actor, object_type="recruitment.holiday", object_id=day.isoformat(),
-                 after={"day": day.isoformat(), "is_working_day": is_working_day, "name": holiday.name})
+                 before=before or {}, after={"day": day.isoformat(), "is_working_day": holiday.is_working_day,
+                                             "name": holiday.name})
     return holiday
+
+
+@transaction.atomic
+def do_delete_holiday(*, day: dt.date, actor) -> None:
+    """Remove a day entered by mistake (the calendar is configuration, not a record the regulations keep)."""
+    require(actor, roles.CALENDAR_MANAGE)
+    found = Holiday.objects.select_for_update().filter(day=day).first() if isinstance(day, dt.date) else None
+    if found is None:
+        raise ValidationError({"day": "该日期未登记为节假日或调休上班日"})
+    before = {"day": day.isoformat(), "is_working_day": found.is_working_day, "name": found.name}
+    found.delete()
+    audit.record("recruitment.holiday_delete", actor=actor, object_type="recruitment.holiday",
+                 object_id=day.isoformat(), before=before)
+
+
+def fmt_day(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @transaction.atomic
@@ -272,5 +299,5 @@ def do_upload_template(*, org: Organization, kind: str, filename: str, content: 
     return template
 
 
-__all__ = ["do_open_probation_file", "do_record_step", "do_register_application", "do_set_holiday",
-           "do_upload_template"]
+__all__ = ["do_delete_holiday", "do_open_probation_file", "do_record_step", "do_register_application",
+           "do_set_holiday", "do_upload_template"]

@@ -119,6 +119,12 @@ class StepPerson(models.Model):
         constraints = [models.UniqueConstraint(fields=["step", "member"], name="recruitment_step_person_once")]
 
 
+class HolidayQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        """The calendar is deployment-wide and holds no party data: whoever holds `perm` sees it all."""
+        return self if user.has_perm_anywhere(perm) else self.none()
+
+
 class Holiday(models.Model):
     """A day the administrator marks for a year the built-in calendar does not cover: a public holiday, or an
     adjusted working day (调休上班) on a weekend."""
@@ -127,6 +133,8 @@ class Holiday(models.Model):
     is_working_day = models.BooleanField("调休上班", default=False)
     name = models.CharField("名称", max_length=50)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HolidayQuerySet.as_manager()
 
     class Meta:
         verbose_name = "节假日"

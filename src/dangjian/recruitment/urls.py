@@ -12,4 +12,5 @@ urlpatterns = [
     path("templates/", views.TemplatesView.as_view(), name="templates"),
     path("templates/builtin/", views.BuiltinTemplateView.as_view(), name="builtin_template"),
     path("holidays/", views.HolidaysView.as_view(), name="holidays"),
+    path("holidays/delete/", views.HolidayDeleteView.as_view(), name="holiday_delete"),
 ]

@@ -279,6 +279,27 @@ class HolidaysView(RecruitmentScoped, ActionFormView):
         return reverse("recruitment:holidays")
 
 
+class HolidayDeleteView(RecruitmentScoped, View):
+    """Remove a day entered by mistake (POST day=YYYY-MM-DD)."""
+
+    scoped_model = Holiday
+    perm = roles.CALENDAR_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            day = dt.date.fromisoformat(request.POST.get("day", ""))
+        except ValueError:
+            day = None
+        try:
+            actions.do_delete_holiday(day=day, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已删除 {day:%Y-%m-%d} 的登记")
+        return redirect("recruitment:holidays")
+
+
 def docx_response(content: bytes, filename: str, ascii_fallback: str) -> HttpResponse:
     from dangjian.exchange.exporting import content_disposition
     from dangjian.members.views import DOCX

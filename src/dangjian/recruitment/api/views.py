@@ -7,7 +7,10 @@ step is recorded when it is sent again with `acknowledged: true`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
@@ -24,7 +27,7 @@ from dangjian.orgs.models import Organization
 
 from .. import actions, paperwork, queries
 from ..choices import OWN_ACTION_STEPS, DocumentKind, MeetingType, Outcome, PersonRole, Stage, StepKind
-from ..models import Candidate, Step
+from ..models import Candidate, Holiday, Step
 from ..views import docx_response
 
 
@@ -216,3 +219,55 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
             raise ApiValidationError(exc.message_dict) from None
         audit.record("recruitment.document", actor=request.user, obj=candidate, detail=filename[:200])
         return docx_response(content, filename, f"recruitment-{candidate.pk}.docx")
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ["day", "is_working_day", "name"]
+        extra_kwargs = {"day": {"validators": []}}  # the action updates an entered day in place
+
+
+@extend_schema(parameters=[OpenApiParameter("year", int, description="只看某一年")])
+class HolidayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """节假日与调休：内置日历（chinese-calendar）未收录的年份，由系统管理员登记法定节假日和调休上班日；
+    公示期等工作日时限据此计算。登记和删除均记入审计日志。"""
+
+    scoped_model = Holiday
+    default_perm = roles.CALENDAR_MANAGE
+    serializer_class = HolidaySerializer
+    lookup_field = "day"
+    lookup_value_regex = r"\d{4}-\d{2}-\d{2}"
+
+    def get_queryset(self):
+        if not self.request.user.has_perm_anywhere(roles.CALENDAR_MANAGE):
+            raise Http404
+        queryset = super().get_queryset().order_by("day")
+        if raw := self.request.query_params.get("year"):
+            if not raw.isdigit():
+                raise ApiValidationError({"year": ["年份应为整数"]})
+            queryset = queryset.filter(day__year=int(raw))
+        return queryset
+
+    def get_object(self):
+        try:
+            day = dt.date.fromisoformat(self.kwargs["day"])
+        except ValueError:
+            raise Http404 from None
+        return get_object_or_404(self.get_queryset(), day=day)
+
+    @extend_schema(request=HolidaySerializer, responses={201: HolidaySerializer}, summary="登记节假日或调休上班日")
+    def create(self, request):
+        self.get_queryset()  # 404 for a user who may not keep the calendar
+        body = HolidaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        holiday = actions.do_set_holiday(day=data["day"], is_working_day=data.get("is_working_day", False),
+                                         name=data["name"], actor=request.user)
+        return Response(HolidaySerializer(holiday).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None}, summary="删除误登记的日期")
+    def destroy(self, request, day=None):
+        holiday = self.get_object()
+        actions.do_delete_holiday(day=holiday.day, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
