@@ -312,3 +312,211 @@ def test_holiday_page_enters_and_deletes_a_day_with_chinese_errors(world):
     s = Client()
     s.force_login(world.secretary)
     assert s.post("/recruitment/holidays/delete/", {"day": "2099-10-01"}).status_code == 404
+
+
+# -- 思想汇报: activists and 预备党员 hand one in at least every `thought_report_months` [LOCAL] -------------------------
+
+def _deadline(candidate, code):
+    from dangjian.recruitment.queries import candidate_deadlines
+
+    candidate.refresh_from_db()
+    found = [d for d in candidate_deadlines(candidate) if d.code == code]
+    return found[0] if found else None
+
+
+def test_thought_report_is_due_three_months_after_the_last_one_from_31_may_to_31_august(world):
+    from dangjian.recruitment.actions import do_record_thought_report
+
+    candidate = candidate_2014(world, until=K.ACTIVIST_ASSESSMENT)  # activist since 1 April 2023
+    assert _deadline(candidate, "thought_report").due_on == D(2023, 7, 1)
+    do_record_thought_report(candidate, submitted_on=D(2023, 5, 31), summary="学习党章的体会", actor=world.secretary)
+    due = _deadline(candidate, "thought_report")
+    assert due.due_on == D(2023, 8, 31) and "思想汇报" in due.title and "本地规定" in due.citation
+
+
+def test_thought_report_interval_is_a_local_setting(world):
+    from dangjian.core.rule_settings import do_set_rule_value
+
+    candidate = candidate_2014(world, until=K.ACTIVIST_ASSESSMENT)
+    do_set_rule_value("thought_report_months", 2, reason="本单位每两个月一次", actor=world.sysadmin)
+    assert _deadline(candidate, "thought_report").due_on == D(2023, 6, 1)
+
+
+def test_overdue_thought_report_appears_among_the_branch_deadlines(world):
+    from dangjian.recruitment.models import Candidate
+    from dangjian.recruitment.queries import OVERDUE, deadlines
+
+    candidate = candidate_2014(world, until=K.ACTIVIST_ASSESSMENT)
+    found = [d for d in deadlines(Candidate.objects.filter(pk=candidate.pk), D(2023, 7, 2)) if d.code == "thought_report"]
+    assert found and found[0].state == OVERDUE and found[0].responsible == "branch"
+
+
+def test_thought_reports_are_for_activists_and_probationary_members_only(world):
+    from dangjian.recruitment.actions import do_record_thought_report
+    from recruiting import apply
+
+    applicant = apply(world)
+    assert _deadline(applicant, "thought_report") is None
+    assert "入党积极分子" in refused("candidate", do_record_thought_report, applicant, submitted_on=D(2023, 3, 5),
+                                   summary="x", actor=world.secretary)
+    activist = candidate_2014(world, until=K.ACTIVIST_FILING)
+    assert "不能早于确定为入党积极分子" in refused("submitted_on", do_record_thought_report, activist,
+                                             submitted_on=D(2023, 3, 31), summary="x", actor=world.secretary)
+    assert "主要内容" in refused("summary", do_record_thought_report, activist, submitted_on=D(2023, 5, 1),
+                              summary=" ", actor=world.secretary)
+    assert "晚于今天" in refused("submitted_on", do_record_thought_report, activist,
+                             submitted_on=dt.date.today() + dt.timedelta(days=1), summary="x", actor=world.secretary)
+
+
+def test_thought_report_original_is_checked_by_its_content(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.recruitment.actions import do_record_thought_report
+    from dangjian.recruitment.models import ThoughtReport
+
+    activist = candidate_2014(world, until=K.ACTIVIST_FILING)
+    fake = SimpleUploadedFile("汇报.pdf", b"not a pdf at all")
+    assert "只接受" in refused("file", do_record_thought_report, activist, submitted_on=D(2023, 5, 1), summary="x",
+                             upload=fake, actor=world.secretary)
+    renamed = SimpleUploadedFile("汇报.docx", b"%PDF-1.4 content")
+    assert "后缀" in refused("file", do_record_thought_report, activist, submitted_on=D(2023, 5, 1), summary="x",
+                           upload=renamed, actor=world.secretary)
+    assert not ThoughtReport.objects.exists()
+    report = do_record_thought_report(activist, submitted_on=D(2023, 5, 1), summary="x",
+                                      upload=SimpleUploadedFile("汇报.pdf", b"%PDF-1.4 content"), actor=world.secretary)
+    assert report.content_type == "application/pdf" and bytes(report.content) == b"%PDF-1.4 content"
+
+
+def test_thought_report_on_the_timeline_reviewed_and_its_original_downloaded_through_the_pages(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from dangjian.core.models import AuditRecord
+    from dangjian.recruitment.models import ThoughtReport
+
+    activist = candidate_2014(world, until=K.ACTIVIST_FILING)
+    c = Client()
+    c.force_login(world.secretary)
+    page = c.get(f"/recruitment/{activist.pk}/").content.decode()
+    assert 'data-testid="thought-report-form"' in page
+    response = c.post(f"/recruitment/{activist.pk}/thought-reports/", {
+        "submitted_on": "2023-05-01", "summary": "学习体会", "file": SimpleUploadedFile("汇报.pdf", b"%PDF-1.4 x")})
+    assert response.status_code == 302
+    report = ThoughtReport.objects.get()
+    assert c.post(f"/recruitment/thought-reports/{report.pk}/review/", {"comment": ""}).status_code == 302
+    assert ThoughtReport.objects.get().comment == ""
+    c.post(f"/recruitment/thought-reports/{report.pk}/review/", {"comment": "认识深刻，继续努力"})
+    page = c.get(f"/recruitment/{activist.pk}/").content.decode()
+    assert 'data-testid="thought-report"' in page and "认识深刻，继续努力" in page
+    download = c.get(f"/recruitment/thought-reports/{report.pk}/file/")
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 x"
+    other = Client()
+    other.force_login(world.secretary2)
+    assert other.get(f"/recruitment/thought-reports/{report.pk}/file/").status_code == 404
+    assert {"recruitment.thought_report", "recruitment.thought_report_review", "recruitment.thought_report_file"} <= set(
+        AuditRecord.objects.values_list("action", flat=True))
+
+
+def test_thought_reports_through_the_api(world):
+    from rest_framework.test import APIClient
+
+    activist = candidate_2014(world, until=K.ACTIVIST_FILING)
+    api = APIClient()
+    api.force_authenticate(world.secretary)
+    url = "/api/v1/recruitment-thought-reports/"
+    bad = api.post(url, {"candidate": activist.pk, "submitted_on": "2023-03-01", "summary": "x"}, format="json")
+    assert bad.status_code == 400 and "入党积极分子" in bad.json()["submitted_on"][0]
+    created = api.post(url, {"candidate": activist.pk, "submitted_on": "2023-05-01", "summary": "体会"}, format="json")
+    assert created.status_code == 201, created.json()
+    rid = created.json()["id"]
+    reviewed = api.post(f"{url}{rid}/review/", {"comment": "很好"}, format="json")
+    assert reviewed.status_code == 200 and reviewed.json()["comment"] == "很好"
+    listed = api.get(f"{url}?candidate={activist.pk}").json()
+    assert [r["id"] for r in listed.get("results", listed)] == [rid]
+    other = APIClient()
+    other.force_authenticate(world.secretary2)
+    assert other.get(f"{url}{rid}/").status_code == 404
+    assert other.post(url, {"candidate": activist.pk, "submitted_on": "2023-05-02", "summary": "x"},
+                      format="json").status_code == 400
+
+
+# -- moving a file to another branch (细则 第十二条: the training time counts on) ----------------------------------------
+
+def _both_branches(world):
+    from dangjian.accounts import actions as account_actions
+    from dangjian.accounts.roles import RoleName
+
+    account_actions.do_assign_role(world.secretary, role=RoleName.SECRETARY, org=world.br2)
+    world.secretary.forget_assignments()
+
+
+def test_moved_file_keeps_its_history_and_the_receiving_branch_continues_the_steps(world):
+    from django.http import Http404
+
+    from dangjian.analytics.models import Fact
+    from dangjian.core.models import AuditRecord
+    from dangjian.recruitment.actions import do_move_file
+
+    candidate = candidate_2014(world, until=K.ACTIVIST_ASSESSMENT)  # activist since 1 April 2023 in BR1
+    _both_branches(world)
+    step = do_move_file(candidate, to_org=world.br2, on=D(2023, 6, 1), reason="工作单位变动", actor=world.secretary)
+    candidate.refresh_from_db()
+    assert candidate.org == world.br2 and step.kind == K.FILE_MOVED and "工作单位变动" in step.opinion
+    assert candidate.steps.get(kind=K.ACTIVIST_DETERMINATION).org == world.br1  # the history stays as it was
+    record(world, candidate, K.ACTIVIST_ASSESSMENT, D(2023, 10, 1), actor=world.secretary2)
+    # the year as an activist counts from the determination in BR1
+    record(world, candidate, K.ACTIVIST_ASSESSMENT, D(2024, 4, 1), actor=world.secretary2)
+    assert record(world, candidate, K.TARGET_DETERMINATION, D(2024, 4, 2), actor=world.secretary2).org == world.br2
+    assert Fact.objects.filter(detail__step=K.FILE_MOVED, org=world.br2).exists()
+    assert AuditRecord.objects.filter(action="recruitment.move", object_id=str(candidate.pk)).exists()
+    with pytest.raises(Http404):  # the old branch no longer holds the file
+        do_move_file(candidate, to_org=world.br1, on=D(2024, 5, 1), reason="调回", actor=world.officer)
+
+
+def test_moving_a_file_needs_rights_over_the_receiving_branch(world):
+    from dangjian.recruitment.actions import do_move_file
+
+    candidate = candidate_2014(world, until=K.ACTIVIST_ASSESSMENT)
+    assert "管理权限" in refused("org", do_move_file, candidate, to_org=world.br2, on=D(2023, 6, 1), reason="调动",
+                             actor=world.secretary)
+    _both_branches(world)
+    assert "不能早于" in refused("on", do_move_file, candidate, to_org=world.br2, on=D(2023, 4, 9), reason="调动",
+                              actor=world.secretary)
+    assert "原因" in refused("reason", do_move_file, candidate, to_org=world.br2, on=D(2023, 6, 1), reason="",
+                           actor=world.secretary)
+    assert "相同" in refused("org", do_move_file, candidate, to_org=world.br1, on=D(2023, 6, 1), reason="调动",
+                           actor=world.secretary)
+    candidate.refresh_from_db()
+    assert candidate.org == world.br1
+
+
+def test_a_probationary_members_file_follows_the_organisation_relationship(world):
+    from dangjian.recruitment.actions import do_move_file
+
+    candidate = candidate_2014(world, until=K.CONVERSION_APPLICATION)
+    _both_branches(world)
+    assert "组织关系转接" in refused("org", do_move_file, candidate, to_org=world.br2, on=D(2025, 3, 1),
+                                  reason="调动", actor=world.secretary)
+
+
+def test_move_page_and_api(world):
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    candidate = candidate_2014(world, until=K.ACTIVIST_ASSESSMENT)
+    c = Client()
+    c.force_login(world.secretary)
+    assert 'data-testid="move-file"' in c.get(f"/recruitment/{candidate.pk}/").content.decode()
+    page = c.post(f"/recruitment/{candidate.pk}/move/", {"org": world.br2.pk, "on": "2023-06-01", "reason": "调动"})
+    assert page.status_code == 200 and "所选对象不存在或不在您的管理范围内" in page.content.decode()
+    _both_branches(world)
+    api = APIClient()
+    api.force_authenticate(world.secretary)
+    bad = api.post(f"/api/v1/recruitment-candidates/{candidate.pk}/move/",
+                   {"org": world.br2.pk, "on": "2023-06-01", "reason": ""}, format="json")
+    assert bad.status_code == 400
+    moved = api.post(f"/api/v1/recruitment-candidates/{candidate.pk}/move/",
+                     {"org": world.br2.pk, "on": "2023-06-01", "reason": "调动"}, format="json")
+    assert moved.status_code == 201 and moved.json()["kind"] == K.FILE_MOVED
+    candidate.refresh_from_db()
+    assert candidate.org == world.br2

@@ -27,7 +27,7 @@ from dangjian.orgs.models import Organization
 
 from . import rules, workdays
 from .choices import COMMITTEE_STEPS, ENDED_STAGES, OWN_ACTION_STEPS, Outcome, Stage, StepKind
-from .models import Candidate, DocumentTemplate, Holiday, Step, StepPerson
+from .models import Candidate, DocumentTemplate, Holiday, Step, StepPerson, ThoughtReport
 
 K = StepKind
 NOT_IN_SCOPE = "发展党员记录不存在或不在您的管理范围内"
@@ -184,6 +184,52 @@ def do_record_step(candidate, *, kind: str, data: dict, people: dict | None = No
     return step
 
 
+@transaction.atomic
+def do_move_file(candidate, *, to_org: Organization, on: dt.date, reason: str, actor) -> Step:
+    """The person changes unit or residence: the file moves to the branch there, which continues the steps; the
+    training time as an activist counts on (细则 第十二条). The steps taken so far keep their organisations. A 预备党员's
+    file follows the member, whose organisation relationship moves by a transfer (组织关系转接) first."""
+    candidate = _locked(candidate, actor, roles.RECRUITMENT_MANAGE)
+    require(actor, roles.RECRUITMENT_MANAGE, candidate.org)
+    errors = {}
+    target = (Organization.objects.restrict(actor, roles.RECRUITMENT_MANAGE).filter(pk=getattr(to_org, "pk", to_org))
+              .first() if to_org is not None else None)
+    last = candidate.steps.order_by("-on", "-id").first()
+    if candidate.stage in ENDED_STAGES:
+        errors["org"] = f"该同志已是“{candidate.get_stage_display()}”，发展程序已经结束，不能转移"
+    elif target is None:
+        errors["org"] = "请选择接收的党支部（须在您的管理范围内：转移须同时有转出和接收党支部的管理权限）"
+    elif target.pk == candidate.org_id:
+        errors["org"] = "接收的党支部与现在的党支部相同"
+    elif target.org_type not in ADMITTING_ORG_TYPES or not target.is_active:
+        errors["org"] = "发展党员材料应转至党支部（或党总支），临时党支部不能发展党员"
+    elif candidate.member_id and candidate.member.org_id != target.pk:
+        errors["org"] = (f"{candidate.name}已是预备党员，请先办理组织关系转接（转入{target.name}），"
+                         f"预备期考察记录随组织关系转移")
+    if not isinstance(on, dt.date):
+        errors["on"] = "请填写转移日期"
+    elif on > dt.date.today():
+        errors["on"] = "转移日期不能晚于今天"
+    elif last is not None and on < last.on:
+        errors["on"] = f"转移日期不能早于已登记的最后一个环节（{fmt_day(last.on)}）"
+    if not (reason or "").strip():
+        errors["reason"] = "请填写转移原因（如工作单位变动、居住地变动）"
+    if errors:
+        raise ValidationError(errors)
+    source = candidate.org
+    step = Step.objects.create(candidate=candidate, kind=K.FILE_MOVED, on=on, org=target,
+                               rule_version=rules.rulebook.version_at(on).name,
+                               opinion=f"由{source.name}转至{target.name}：{reason.strip()}"[:2000], recorded_by=actor)
+    candidate.org = target
+    candidate.version += 1
+    candidate.save(update_fields=["org", "version", "updated_at"])
+    record_step_fact(candidate, step)
+    audit.record("recruitment.move", actor=actor, obj=candidate, before={"org": source.code},
+                 after={"org": target.code, "on": on.isoformat(), "step": step.pk},
+                 detail=f"{candidate}：发展党员材料由{source.name}转至{target.name}")
+    return step
+
+
 def record_step_fact(candidate: Candidate, step: Step) -> None:
     """The behaviour fact of a recorded step (行为数据), in the step's transaction: the branch responsible for the
     file, and the member archive once there is one."""
@@ -280,6 +326,80 @@ def do_delete_holiday(*, day: dt.date, actor) -> None:
                  object_id=day.isoformat(), before=before)
 
 
+# -- 思想汇报 (thought reports) ----------------------------------------------------------------------------------------
+
+THOUGHT_REPORT_STAGES = (Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET, Stage.PROBATIONARY)
+THOUGHT_REPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@transaction.atomic
+def do_record_thought_report(candidate, *, submitted_on: dt.date, summary: str, upload=None, actor) -> ThoughtReport:
+    """A thought report handed in by an 入党积极分子, 发展对象 or 预备党员 (at least every `thought_report_months`,
+    local practice), with its original (PDF, Word or a photo) when there is one."""
+    candidate = _locked(candidate, actor, roles.RECRUITMENT_MANAGE)
+    errors = {}
+    if candidate.stage not in THOUGHT_REPORT_STAGES:
+        errors["candidate"] = (f"该同志现为“{candidate.get_stage_display()}”；思想汇报由入党积极分子、发展对象和预备党员"
+                               f"递交{rules.cite('thought_report_months')}")
+    history = rules.History(candidate, list(candidate.steps.all()))
+    start = history.thought_reports_from()
+    if not isinstance(submitted_on, dt.date):
+        errors["submitted_on"] = "请填写递交日期"
+    elif submitted_on > dt.date.today():
+        errors["submitted_on"] = "递交日期不能晚于今天"
+    elif start is not None and submitted_on < start:
+        errors["submitted_on"] = f"递交日期不能早于确定为入党积极分子的日期（{fmt_day(start)}）"
+    if not (summary or "").strip():
+        errors["summary"] = "请填写思想汇报的主要内容"
+    content, content_type, filename = None, "", ""
+    if upload is not None and not errors:
+        content, content_type, filename = _read_original(upload)
+    if errors:
+        raise ValidationError(errors)
+    report = ThoughtReport.objects.create(candidate=candidate, submitted_on=submitted_on, summary=summary.strip(),
+                                          content=content, content_type=content_type, filename=filename,
+                                          recorded_by=actor)
+    audit.record("recruitment.thought_report", actor=actor, obj=candidate, after={
+        "report": report.pk, "submitted_on": submitted_on.isoformat(), "file": filename},
+        detail=f"{candidate}：思想汇报（{submitted_on:%Y-%m-%d}）")
+    return report
+
+
+def _read_original(upload) -> tuple[bytes, str, str]:
+    from pathlib import Path
+
+    from dangjian.orglife.files import DOCUMENT_TYPES, sniff
+
+    limit = THOUGHT_REPORT_MAX_BYTES
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError({"file": f"原件不能超过 {limit // (1024 * 1024)} MB"})
+    content_type = sniff(data[:16], data)
+    if content_type not in DOCUMENT_TYPES or content_type.endswith("sheet"):
+        raise ValidationError({"file": "原件只接受 PDF、Word（.docx）文件和 JPEG、PNG 图片"})
+    name = Path(getattr(upload, "name", "") or "report").name[:200]
+    if not name.lower().endswith(DOCUMENT_TYPES[content_type]):
+        raise ValidationError({"file": f"文件名后缀与文件内容不符（内容为 {DOCUMENT_TYPES[content_type][0]} 文件）"})
+    return data, content_type, name
+
+
+@transaction.atomic
+def do_review_thought_report(report, *, comment: str, actor) -> ThoughtReport:
+    """The branch's comment on a thought report (谈话、帮助); changed by a later review, each one audited."""
+    found = (ThoughtReport.objects.restrict(actor, roles.RECRUITMENT_MANAGE).select_for_update(of=("self",))
+             .select_related("candidate").filter(pk=getattr(report, "pk", report)).first())
+    if found is None:
+        raise Http404(NOT_IN_SCOPE)
+    if not (comment or "").strip():
+        raise ValidationError({"comment": "请填写审阅意见"})
+    before = {"comment": found.comment}
+    found.comment, found.reviewed_on, found.reviewed_by = comment.strip(), dt.date.today(), actor
+    found.save(update_fields=["comment", "reviewed_on", "reviewed_by"])
+    audit.record("recruitment.thought_report_review", actor=actor, obj=found.candidate, before=before,
+                 after={"report": found.pk, "comment": found.comment})
+    return found
+
+
 def fmt_day(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -299,5 +419,5 @@ def do_upload_template(*, org: Organization, kind: str, filename: str, content: 
     return template
 
 
-__all__ = ["do_delete_holiday", "do_open_probation_file", "do_record_step", "do_register_application",
-           "do_set_holiday", "do_upload_template"]
+__all__ = ["do_delete_holiday", "do_move_file", "do_open_probation_file", "do_record_step", "do_record_thought_report",
+           "do_register_application", "do_review_thought_report", "do_set_holiday", "do_upload_template"]

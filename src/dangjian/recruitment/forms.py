@@ -146,3 +146,24 @@ class TemplateForm(BootstrapForm):
     def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = orgs
+
+
+class ThoughtReportForm(BootstrapForm):
+    submitted_on = forms.DateField(label="递交日期", widget=DateInput)
+    summary = forms.CharField(label="主要内容", widget=forms.Textarea(attrs={"rows": 3}))
+    file = forms.FileField(label="原件（PDF、Word 或照片，可不上传）", required=False)
+
+
+class ThoughtReportReviewForm(BootstrapForm):
+    comment = forms.CharField(label="审阅意见", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MoveFileForm(BootstrapForm):
+    org = forms.ModelChoiceField(label="接收的党支部", queryset=None, error_messages=PICK,
+                                 help_text="须同时有转出和接收党支部的管理权限；已完成的环节保留，由接收党支部继续办理")
+    on = forms.DateField(label="转移日期", widget=DateInput)
+    reason = forms.CharField(label="转移原因", max_length=500, help_text="如工作单位变动、居住地变动")
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs

@@ -18,12 +18,13 @@ from dangjian.core import rulebook
 from dangjian.members.periods import add_months
 
 from .choices import Stage, StepKind
-from .models import Candidate, Step
+from .models import Candidate, Step, ThoughtReport
 from .rules import History
 
 K = StepKind
 ACTIVE_STAGES = (Stage.APPLICANT, Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET, Stage.PROBATIONARY)
 SOON, OVERDUE = "soon", "overdue"
+THOUGHT_REPORT_STAGES = (Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET, Stage.PROBATIONARY)
 BRANCH, COMMITTEE = "branch", "committee"
 
 
@@ -46,7 +47,8 @@ class Deadline:
 
 def with_history(candidates):
     return candidates.select_related("org", "member").prefetch_related(
-        Prefetch("steps", queryset=Step.objects.order_by("on", "id")))
+        Prefetch("steps", queryset=Step.objects.order_by("on", "id")),
+        Prefetch("thought_reports", queryset=ThoughtReport.objects.defer("content", "summary", "comment")))
 
 
 def history_of(candidate) -> History:
@@ -89,6 +91,12 @@ def candidate_deadlines(candidate, history: History | None = None) -> list[Deadl
         months = rulebook.value("oath_after_approval_months", approval.on)
         if months:
             add("oath", "批准后组织入党宣誓", add_months(approval.on, months), BRANCH, "oath_after_approval_months")
+    if candidate.stage in THOUGHT_REPORT_STAGES and (start := h.thought_reports_from()) is not None:
+        last = max((r.submitted_on for r in candidate.thought_reports.all()), default=None)
+        since = max(last, start) if last else start
+        months = rulebook.value("thought_report_months", since)
+        add("thought_report", f"递交思想汇报（每 {months} 个月至少一次）", add_months(since, months), BRANCH,
+            "thought_report_months")
     if candidate.stage == Stage.PROBATIONARY:
         pending = h.pending_conversion_meeting()
         if pending:

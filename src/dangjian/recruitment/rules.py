@@ -81,6 +81,10 @@ class History:
     def admission_approval(self):
         return self.last(K.ADMISSION_APPROVAL, passed=True)
 
+    def thought_reports_from(self) -> dt.date | None:
+        """Thought reports are due from the activist date (a 预备党员 transferred in: from their admission)."""
+        return self.activist_on or self.probation_start()
+
     def probation_start(self) -> dt.date | None:
         """细则 第三十一条: probation counts from the branch meeting that accepted the person."""
         meeting = self.admission_meeting

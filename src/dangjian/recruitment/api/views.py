@@ -27,7 +27,7 @@ from dangjian.orgs.models import Organization
 
 from .. import actions, paperwork, queries
 from ..choices import OWN_ACTION_STEPS, DocumentKind, MeetingType, Outcome, PersonRole, Stage, StepKind
-from ..models import Candidate, Holiday, Step
+from ..models import Candidate, Holiday, Step, ThoughtReport
 from ..views import docx_response
 
 
@@ -125,6 +125,12 @@ class StepWriteSerializer(serializers.Serializer):
     acknowledged = serializers.BooleanField(default=False, help_text="已知悉提示（时限等），仍登记")
 
 
+class MoveSerializer(serializers.Serializer):
+    org = serializers.IntegerField(help_text="接收的党支部编号（须在您的管理范围内）")
+    on = serializers.DateField(help_text="转移日期")
+    reason = serializers.CharField(max_length=500, help_text="转移原因")
+
+
 class TransferInSerializer(serializers.Serializer):
     member = serializers.IntegerField(help_text="转入的预备党员的党员编号")
 
@@ -141,7 +147,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
     scoped_model = Candidate
     default_perm = roles.RECRUITMENT_VIEW
     scope_perms = {"steps": roles.RECRUITMENT_VIEW, "document": roles.RECRUITMENT_VIEW,
-                   "transferred_in": roles.RECRUITMENT_MANAGE}
+                   "transferred_in": roles.RECRUITMENT_MANAGE, "move": roles.RECRUITMENT_MANAGE}
     serializer_class = CandidateSerializer
 
     def get_queryset(self):
@@ -203,6 +209,17 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
                                       actor=request.user)
         return Response(StepSerializer(Step.objects.prefetch_related("people__member").get(pk=step.pk)).data,
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MoveSerializer, responses={201: StepSerializer}, summary="转移到其他党支部")
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        candidate = self.get_object()
+        body = MoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        org = resolve_in_scope(Organization, request.user, roles.RECRUITMENT_MANAGE, body.validated_data["org"], "org")
+        step = actions.do_move_file(candidate, to_org=org, on=body.validated_data["on"],
+                                    reason=body.validated_data["reason"], actor=request.user)
+        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[OpenApiParameter("kind", str, enum=DocumentKind.values, required=False,
                                                 description="不带 kind 时列出可生成的文书")],
@@ -271,3 +288,64 @@ class HolidayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
         holiday = self.get_object()
         actions.do_delete_holiday(day=holiday.day, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ThoughtReportSerializer(serializers.ModelSerializer):
+    has_original = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ThoughtReport
+        fields = ["id", "candidate", "submitted_on", "summary", "filename", "has_original", "comment", "reviewed_on"]
+
+    def get_has_original(self, report) -> bool:
+        return bool(report.content_type)
+
+
+class ThoughtReportWriteSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(help_text="发展党员对象编号")
+    submitted_on = serializers.DateField()
+    summary = serializers.CharField()
+    file = serializers.FileField(required=False, allow_null=True, help_text="原件：PDF、Word（.docx）或 JPEG、PNG")
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField()
+
+
+@extend_schema(parameters=[OpenApiParameter("candidate", int, description="只看某一发展党员对象")])
+class ThoughtReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """思想汇报：入党积极分子、发展对象和预备党员定期递交（间隔为本地规定），党支部审阅；登记和审阅记入审计日志。"""
+
+    scoped_model = ThoughtReport
+    default_perm = roles.RECRUITMENT_VIEW
+    scope_perms = {"review": roles.RECRUITMENT_MANAGE}
+    serializer_class = ThoughtReportSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset().defer("content").order_by("candidate_id", "submitted_on", "id")
+        if raw := self.request.query_params.get("candidate"):
+            if not raw.isdigit():
+                raise ApiValidationError({"candidate": ["发展党员对象编号应为整数"]})
+            queryset = queryset.filter(candidate_id=int(raw))
+        return queryset
+
+    @extend_schema(request={"multipart/form-data": ThoughtReportWriteSerializer, "application/json":
+                            ThoughtReportWriteSerializer}, responses={201: ThoughtReportSerializer},
+                   summary="登记思想汇报")
+    def create(self, request):
+        body = ThoughtReportWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        candidate = resolve_in_scope(Candidate, request.user, roles.RECRUITMENT_MANAGE, data["candidate"], "candidate")
+        report = actions.do_record_thought_report(candidate, submitted_on=data["submitted_on"], summary=data["summary"],
+                                                  upload=data.get("file"), actor=request.user)
+        return Response(ThoughtReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReviewSerializer, responses=ThoughtReportSerializer, summary="填写审阅意见")
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        report = self.get_object()
+        body = ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = actions.do_review_thought_report(report, comment=body.validated_data["comment"], actor=request.user)
+        return Response(ThoughtReportSerializer(report).data)
