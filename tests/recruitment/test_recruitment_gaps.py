@@ -520,3 +520,27 @@ def test_move_page_and_api(world):
     assert moved.status_code == 201 and moved.json()["kind"] == K.FILE_MOVED
     candidate.refresh_from_db()
     assert candidate.org == world.br2
+
+
+# -- #27 追认 (细则 第二十七条): approved by the provincial 党委, recorded by the 党委 that reviewed it -----------------------
+
+def test_posthumous_admission_records_the_provincial_approval_and_closes_the_file(world):
+    from django.http import Http404
+
+    candidate = candidate_2014(world, until=K.TARGET_DETERMINATION)
+    with pytest.raises(Http404):  # the branch proposes; the higher 党委 reviews and records the approval
+        record(world, candidate, K.POSTHUMOUS_ADMISSION, D(2024, 5, 1), opinion="抗洪抢险中牺牲",
+               document_number="省委组字〔2024〕1号", actor=world.secretary)
+    assert "批准文号" in refused("document_number", record, world, candidate, K.POSTHUMOUS_ADMISSION,
+                                 D(2024, 5, 1), opinion="抗洪抢险中牺牲")
+    step = record(world, candidate, K.POSTHUMOUS_ADMISSION, D(2024, 5, 1), opinion="抗洪抢险中牺牲",
+                  document_number="省委组字〔2024〕1号")
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.POSTHUMOUS and candidate.member is None and step.org == world.sta
+    assert "发展程序已经结束" in refused("kind", record, world, candidate, K.INTRODUCERS, D(2024, 5, 2))
+
+
+def test_posthumous_admission_is_not_for_a_probationary_member(world):
+    candidate = candidate_2014(world, until=K.OATH)
+    assert "尚未被接收为预备党员" in refused("kind", record, world, candidate, K.POSTHUMOUS_ADMISSION, D(2024, 9, 1),
+                                        opinion="x", document_number="y")

@@ -259,6 +259,8 @@ def _advance(candidate: Candidate, step: Step, history: rules.History, actor) ->
             stage = Stage.CANCELLED
     elif step.kind == K.CLOSURE:
         stage = Stage.CLOSED
+    elif step.kind == K.POSTHUMOUS_ADMISSION:
+        stage = Stage.POSTHUMOUS  # recorded in the file; a deceased person enters no roll
     elif step.kind == K.NOT_RECOGNISED:
         # 细则 第四十一条: the person leaves the roll with the reason; the archive keeps the history.
         reason = f"不予承认党员资格（{rules.rulebook.citation('not_recognised')}）：{step.opinion}"

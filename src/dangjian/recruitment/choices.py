@@ -14,11 +14,12 @@ class Stage(models.TextChoices):
     CANCELLED = "cancelled", "已取消预备党员资格"
     CLOSED = "closed", "已终止发展"
     NOT_RECOGNISED = "not_recognised", "不予承认"
+    POSTHUMOUS = "posthumous", "已追认为党员"
 
 
 
 # The procedure is over: nothing but the archiving follows.
-ENDED_STAGES = (Stage.FULL, Stage.CANCELLED, Stage.CLOSED, Stage.NOT_RECOGNISED)
+ENDED_STAGES = (Stage.FULL, Stage.CANCELLED, Stage.CLOSED, Stage.NOT_RECOGNISED, Stage.POSTHUMOUS)
 
 
 class StepKind(models.TextChoices):
@@ -54,6 +55,7 @@ class StepKind(models.TextChoices):
     CLOSURE = "closure", "终止发展"
     NOT_RECOGNISED = "not_recognised", "不予承认（细则第四十一条）"
     FILE_MOVED = "file_moved", "发展党员材料转移至其他党支部"
+    POSTHUMOUS_ADMISSION = "posthumous_admission", "追认为中国共产党党员（细则第二十七条）"
 
 
 # Steps that may be recorded more than once (assessments; contact persons replaced; a failed or repeated vote).
@@ -65,7 +67,7 @@ OWN_ACTION_STEPS = {StepKind.APPLICATION, StepKind.FILE_MOVED}
 # Decided by the higher 党委 (`recruitment.approve`); the rest are the branch's (`recruitment.manage`).
 COMMITTEE_STEPS = {StepKind.ACTIVIST_FILING, StepKind.TARGET_CONSENT, StepKind.TARGET_FILING, StepKind.PRE_REVIEW,
                    StepKind.COMMITTEE_TALK, StepKind.ADMISSION_APPROVAL, StepKind.APPROVAL_FILING,
-                   StepKind.CONVERSION_APPROVAL, StepKind.NOT_RECOGNISED}
+                   StepKind.CONVERSION_APPROVAL, StepKind.NOT_RECOGNISED, StepKind.POSTHUMOUS_ADMISSION}
 # Steps the 党委 itself must take: a 党总支 reviews, never approves (细则 第二十二条).
 APPROVALS = {StepKind.ADMISSION_APPROVAL, StepKind.CONVERSION_APPROVAL, StepKind.PRE_REVIEW, StepKind.TARGET_CONSENT,
              StepKind.NOT_RECOGNISED}

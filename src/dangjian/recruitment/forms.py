@@ -41,9 +41,11 @@ STEP_FIELDS = {
     K.GENERAL_BRANCH_REVIEW: ["org"],
     K.CONVERSION_POSTPONEMENT: ["months"],
     K.NOT_RECOGNISED: ["org"],
+    K.POSTHUMOUS_ADMISSION: ["org"],
 }
 # What the opinion field asks for, where it is the substance of the step.
-OPINION_LABELS = {K.CLOSURE: "终止发展的原因", K.NOT_RECOGNISED: "不予承认的原因（违反规定发展、不符合党员条件的情形）"}
+OPINION_LABELS = {K.POSTHUMOUS_ADMISSION: "追认的事迹和牺牲（逝世）情况",
+                  K.CLOSURE: "终止发展的原因", K.NOT_RECOGNISED: "不予承认的原因（违反规定发展、不符合党员条件的情形）"}
 PEOPLE = {"talkers": PersonRole.TALKER, "contacts": PersonRole.CONTACT, "introducers": PersonRole.INTRODUCER}
 
 

@@ -131,7 +131,7 @@ def deadlines(candidates, today: dt.date | None = None, *, include_later: bool =
 def next_step(candidate, history: History | None = None) -> str:
     """What the branch does next, in words (the pipeline board's last column)."""
     h = history or history_of(candidate)
-    if candidate.stage in (Stage.CANCELLED, Stage.CLOSED, Stage.NOT_RECOGNISED):
+    if candidate.stage in (Stage.CANCELLED, Stage.CLOSED, Stage.NOT_RECOGNISED, Stage.POSTHUMOUS):
         return ""
     if candidate.stage == Stage.DEVELOPMENT_TARGET and h.admission_refused():
         return "上级党委不批准：重新召开支部党员大会讨论（需要时重新预审），或终止发展"
@@ -160,7 +160,7 @@ _ORDER = [K.APPLICATION_TALK, K.ACTIVIST_DETERMINATION, K.CONTACT_PERSONS, K.TAR
           K.ARCHIVING]
 _SKIPPABLE = {K.ACTIVIST_FILING, K.ACTIVIST_ASSESSMENT, K.GENERAL_BRANCH_REVIEW, K.APPROVAL_FILING,
               K.GROUP_ASSIGNMENT, K.PROBATION_ASSESSMENT, K.CONVERSION_POSTPONEMENT, K.CLOSURE, K.NOT_RECOGNISED,
-              K.FILE_MOVED}
+              K.FILE_MOVED, K.POSTHUMOUS_ADMISSION}
 
 
 def attention_items(user, today: dt.date | None = None) -> list:

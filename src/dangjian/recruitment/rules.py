@@ -191,6 +191,7 @@ PREREQUISITES = {
     K.ARCHIVING: [(K.CONVERSION_APPROVAL, True)],
     K.CLOSURE: [],
     K.NOT_RECOGNISED: [],
+    K.POSTHUMOUS_ADMISSION: [],
 }
 # Steps of the probation, open to a 预备党员 admitted here or transferred in.
 PROBATION_STEPS = {K.CONVERSION_POSTPONEMENT, K.CONVERSION_APPLICATION, K.CONVERSION_MEETING, K.CONVERSION_APPROVAL,
@@ -219,6 +220,10 @@ def check_order(history: History, kind, on: dt.date | None, v: Verdict, today: d
     if kind == K.CLOSURE and candidate.stage not in (Stage.APPLICANT, Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET):
         v.refuse("kind", "已被批准为预备党员的，不能终止发展：预备期满讨论转正（可延长预备期或取消预备党员资格），"
                          "发展违规的由党委不予承认")
+        return
+    if kind == K.POSTHUMOUS_ADMISSION and candidate.stage not in (Stage.APPLICANT, Stage.ACTIVIST,
+                                                                   Stage.DEVELOPMENT_TARGET):
+        v.refuse("kind", f"追认适用于尚未被接收为预备党员的同志{cite('posthumous_admission')}")
         return
     if kind == K.NOT_RECOGNISED and candidate.member_id is None:
         v.refuse("kind", f"不予承认适用于已被批准入党的同志{cite('not_recognised')}；尚未批准的，可终止发展")
@@ -485,12 +490,18 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
     elif kind == K.CLOSURE:
         if not (data.get("opinion") or "").strip():
             v.refuse("opinion", "请填写终止发展的原因（如上级党委不批准、本人撤回申请、不再具备条件）")
+    elif kind == K.POSTHUMOUS_ADMISSION:
+        if not (data.get("opinion") or "").strip():
+            v.refuse("opinion", f"请填写追认的事迹和牺牲（逝世）情况{cite('posthumous_admission')}")
+        if not (data.get("document_number") or "").strip():
+            v.refuse("document_number", f"追认须经省、自治区、直辖市党委批准，请填写批准文号{cite('posthumous_admission')}")
     elif kind == K.NOT_RECOGNISED:
         if not (data.get("opinion") or "").strip():
             v.refuse("opinion", f"请填写不予承认的原因（违反规定发展、不符合党员条件的情形）{cite('not_recognised')}")
     if kind in (K.ADMISSION_MEETING, K.CONVERSION_MEETING):
         v.passed = vote_counts(v, data, data.get("due_count") or 0, on)
-    if kind in (K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.PRE_REVIEW, K.TARGET_CONSENT, K.NOT_RECOGNISED):
+    if kind in (K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.PRE_REVIEW, K.TARGET_CONSENT, K.NOT_RECOGNISED,
+                K.POSTHUMOUS_ADMISSION):
         if refusal := approver_refusal(data.get("org"), on, kind):
             v.refuse("org", refusal)
     v.version = version

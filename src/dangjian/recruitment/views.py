@@ -98,7 +98,7 @@ class CandidateView(RecruitmentScoped, TemplateView):
         elif candidate.member_id is None:
             kinds = [(k, label) for k, label in kinds if k != K.NOT_RECOGNISED]
         else:
-            kinds = [(k, label) for k, label in kinds if k != K.CLOSURE]
+            kinds = [(k, label) for k, label in kinds if k not in (K.CLOSURE, K.POSTHUMOUS_ADMISSION)]
         reports = list(candidate.thought_reports.defer("content").select_related("reviewed_by"))
         timeline = sorted([(s.on, 0, s.pk, "step", s) for s in steps] +
                           [(r.submitted_on, 1, r.pk, "report", r) for r in reports], key=lambda e: e[:3])
