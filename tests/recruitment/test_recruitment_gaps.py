@@ -111,6 +111,8 @@ def test_demo_seed_of_many_candidates_names_only_members_full_on_the_step_date(w
     assert Candidate.objects.count() == len(plan)
     named = set(StepPerson.objects.values_list("member_id", flat=True))
     assert named and named <= {m.pk for m in veterans}
+    from dangjian.recruitment.models import ThoughtReport
+    assert ThoughtReport.objects.exists()  # activists and 预备党员 hand in thought reports in the demo too
 
 
 # -- #14 a 基层党委 under a 乡镇（街道）党委 reviews but cannot approve (细则 第二十二条) --------------------------------------

@@ -135,4 +135,27 @@ def seed_recruitment(branch, secretary, organizer, rng: random.Random | None = N
             org=branch, actor=secretary)
         walk(candidate, applied_on, secretary=secretary, approver=organizer, full_members=full_members, stop=stop,
              today=today)
+        thought_reports(candidate, secretary, today, keep_last_overdue=n % 3 == 0)
     return len(plan)
+
+
+def thought_reports(candidate, secretary, today: dt.date, *, keep_last_overdue: bool = False) -> None:
+    """A thought report every interval since the activist date (some people have let the latest one lapse)."""
+    from .models import Candidate
+    from .queries import history_of
+
+    candidate = Candidate.objects.get(pk=candidate.pk)
+    if candidate.stage not in actions.THOUGHT_REPORT_STAGES:
+        return
+    day = history_of(candidate).thought_reports_from()
+    if day is None:
+        return
+    months = rulebook.value("thought_report_months", day)
+    due = []
+    while (day := add_months(day, months)) <= today:
+        due.append(day - dt.timedelta(days=3))
+    if keep_last_overdue and due:
+        due.pop()
+    for on in due:
+        actions.do_record_thought_report(candidate, submitted_on=on, summary="学习党的理论和路线方针政策的体会，"
+                                         "对照党员标准查找自身不足", actor=secretary)

@@ -188,7 +188,9 @@ class StepView(RecruitmentScoped, View):
         candidate, kind, members, orgs = self._setup(pk)
         if kind is None:
             return self._pick(candidate)
-        form = StepForm(kind=kind, members=members, orgs=orgs, initial={"on": dt.date.today(), "org": orgs.first()})
+        approver = actions.approving_org(candidate)
+        default_org = approver if approver is not None and orgs.filter(pk=approver.pk).exists() else orgs.first()
+        form = StepForm(kind=kind, members=members, orgs=orgs, initial={"on": dt.date.today(), "org": default_org})
         return self._render(candidate, kind, form)
 
     def post(self, request, pk):
