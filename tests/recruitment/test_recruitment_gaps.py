@@ -546,3 +546,11 @@ def test_posthumous_admission_is_not_for_a_probationary_member(world):
     candidate = candidate_2014(world, until=K.OATH)
     assert "尚未被接收为预备党员" in refused("kind", record, world, candidate, K.POSTHUMOUS_ADMISSION, D(2024, 9, 1),
                                         opinion="x", document_number="y")
+
+
+def test_not_recognised_full_member_leaves_the_roll_after_conversion_too(world):
+    candidate = candidate_2014(world)  # converted 1 July 2025
+    record(world, candidate, K.NOT_RECOGNISED, D(2025, 9, 1), opinion="发展时伪造学历，不符合党员条件")
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.NOT_RECOGNISED and candidate.member.status == "left"
+    assert "伪造学历" in candidate.member.status_reason
