@@ -26,7 +26,8 @@ from dangjian.orgs.queries import top_visible
 from . import actions, paperwork, queries
 from .choices import COMMITTEE_STEPS, ENDED_STAGES, OWN_ACTION_STEPS, DocumentKind, Stage, StepKind
 from .forms import (
-    ApplicationForm, HolidayForm, MoveFileForm, StepForm, TemplateForm, ThoughtReportForm, ThoughtReportReviewForm, TransferredInForm,
+    ApplicationForm, HolidayForm, MoveFileForm, StepForm, TemplateForm, ThoughtReportForm, ThoughtReportReviewForm,
+    TransferredInForm,
 )
 from .models import Candidate, DocumentTemplate, Holiday, ThoughtReport
 from .workdays import covered_by_builtin
