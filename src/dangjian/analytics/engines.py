@@ -22,12 +22,22 @@ class EngineError(Exception):
 
 class Engine:
     name = ""
+    together = False  # run every indicator as one query (fewer jobs: Spark's cost is per job, not per row)
 
     def __init__(self):
         self.con = None
 
     def table(self, name: str):
         return self.con.table(name)
+
+    def small(self, name: str, data: dict, schema: dict):
+        import ibis
+
+        return ibis.memtable(data, schema=schema)
+
+    def keep(self, expr):
+        """An intermediate result several indicators read, computed once (a temporary table or Spark cache)."""
+        return expr.cache()
 
     def max_depth(self) -> int:
         t = self.table("orgs_organization")
@@ -100,6 +110,7 @@ class SparkEngine(Engine):
     """Spark in local mode over Parquet copies of the staged tables (one session per process)."""
 
     name = "spark"
+    together = True
     _session = None
 
     def __init__(self, duck=None, folder: Path | None = None):
@@ -133,11 +144,23 @@ class SparkEngine(Engine):
                             .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                             .config("spark.driver.bindAddress", "127.0.0.1")
                             .config("spark.sql.session.timeZone", "UTC")
-                            .config("spark.sql.shuffle.partitions", "4")
+                            .config("spark.sql.shuffle.partitions", "2")
+                            .config("spark.default.parallelism", "2")
+                            .config("spark.ui.showConsoleProgress", "false")
                             .config("spark.sql.ansi.enabled", "false")
                             .getOrCreate())
             cls._session.sparkContext.setLogLevel("ERROR")
         return cls._session
+
+    def small(self, name: str, data: dict, schema: dict):
+        import uuid
+
+        types = {"string": "string", "float64": "double", "boolean": "boolean", "date": "date", "int64": "bigint"}
+        ddl = ", ".join(f"{column} {types[kind]}" for column, kind in schema.items())
+        rows = list(zip(*[data[column] for column in schema]))
+        view = f"small_{name}_{uuid.uuid4().hex[:8]}"
+        self.session().createDataFrame(rows, ddl).createOrReplaceTempView(view)
+        return self.con.table(view)
 
     def close(self) -> None:
         self.con = None  # the session lives on for the next computation of the process

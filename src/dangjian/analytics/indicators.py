@@ -93,9 +93,14 @@ def month_start(day: dt.date) -> dt.date:
 class Indicators:
     """The expressions for one day. `table(name)` gives the engine's table of that name."""
 
-    def __init__(self, table: Callable[[str], ibis.Table], params: Params):
+    def __init__(self, table: Callable[[str], ibis.Table], params: Params, keep: Callable | None = None,
+                 small: Callable | None = None):
         self.table = table
+        # A small table of constants (the periods owed, the points per kind) on the engine.
+        self.small = small or (lambda name, data, schema: ibis.memtable(data, schema=schema))
         self.p = params
+        # Shared intermediate results (the tree, the roll, the scores) are computed once and kept by the engine.
+        self.keep = keep or (lambda t: t)
         self.d = ibis.literal(params.as_of, type="date")
 
     # -- staged inputs ------------------------------------------------------------------------------------------------
@@ -115,7 +120,7 @@ class Indicators:
             below = o.filter(o.depth >= level).select(org_id=o.org_id, anc_path=o.path.substr(0, self.p.steplen * level))
             above = o.filter(o.depth == level).select(anc_id=o.org_id, anc_path=o.path)
             parts.append(below.join(above, "anc_path").select("org_id", "anc_id"))
-        return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+        return self.keep(ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0])
 
     @cached_property
     def living_orgs(self) -> ibis.Table:
@@ -135,7 +140,7 @@ class Indicators:
         m = m.select(member_id=m.id.cast("int64"), gender=m.gender, ethnicity=m.ethnicity, birth_date=m.birth_date,
                      education=m.education, occupation=m.occupation_category, joined_on=m.joined_on,
                      converted_on=m.converted_on, category=m.category)
-        return on_day.join(m, "member_id")
+        return self.keep(on_day.join(m, "member_id"))
 
     # -- helpers ------------------------------------------------------------------------------------------------------
 
@@ -224,9 +229,9 @@ class Indicators:
                 span_rows["span_key"].append(key)
                 span_rows["span_start"].append(start)
                 span_rows["span_end"].append(end)
-        kind_table = ibis.memtable(kind_rows, schema={"cls": "string", "kind": "string", "unit": "string",
+        kind_table = self.small("kinds", kind_rows, schema={"cls": "string", "kind": "string", "unit": "string",
                                                       "quoted": "string"})
-        span_table = ibis.memtable(span_rows, schema={"unit": "string", "span_key": "string", "span_start": "date",
+        span_table = self.small("spans", span_rows, schema={"unit": "string", "span_key": "string", "span_start": "date",
                                                       "span_end": "date"})
         o = self.orgs
         classed = o.mutate(cls=ibis.cases((o.org_type.isin(sorted(BRANCH_TYPES)), "branch"),
@@ -248,7 +253,7 @@ class Indicators:
         owed = required.group_by("org_id").aggregate(required=_.count())
         done = held.group_by("org_id").aggregate(held=_.count())
         per_org = owed.left_join(done, "org_id").select("org_id", "required", held=done.held.fill_null(0))
-        return self.rollup(per_org, ["required", "held"])
+        return self.keep(self.rollup(per_org, ["required", "held"]))
 
     def compliance(self) -> ibis.Table:
         t = self.compliance_parts.filter(_.required > 0)
@@ -271,7 +276,7 @@ class Indicators:
         joined = bills.left_join(paid, "bill")
         capped = joined.select("org_id", "amount", paid=ibis.least(joined.paid.fill_null(0.0), joined.amount))
         per_org = capped.group_by("org_id").aggregate(due=capped.amount.sum(), paid=capped.paid.sum())
-        return self.rollup(per_org, ["due", "paid"])
+        return self.keep(self.rollup(per_org, ["due", "paid"]))
 
     def dues(self) -> ibis.Table:
         t = self.dues_parts.filter(_.due > 0)
@@ -291,15 +296,15 @@ class Indicators:
                      sign=ibis.cases((f.kind == "dues_reversal", -1), else_=1),
                      quantity=f.quantity.cast("float64"))
         per_kind = f.group_by(["member_id", "kind"]).aggregate(n=f.sign.sum(), quantity=f.quantity.sum())
-        rules = ibis.memtable({"kind": list(self.p.points), "per": [v[0] for v in self.p.points.values()],
+        rules = self.small("points", {"kind": list(self.p.points), "per": [v[0] for v in self.p.points.values()],
                                "cap": [v[1] for v in self.p.points.values()],
                                "by_quantity": [k == "study" for k in self.p.points]},
-                              schema={"kind": "string", "per": "float64", "cap": "float64", "by_quantity": "boolean"})
+                           schema={"kind": "string", "per": "float64", "cap": "float64", "by_quantity": "boolean"})
         scored = per_kind.join(rules, "kind")
         measure = ibis.ifelse(scored.by_quantity, scored.quantity, scored.n.cast("float64"))
         scored = scored.select("member_id", "kind", "n", "quantity",
                                points=ibis.least(scored.cap, ibis.greatest(0.0, scored.per * measure)).round(4))
-        return scored.join(self.roll.select("member_id", "org_id"), "member_id")
+        return self.keep(scored.join(self.roll.select("member_id", "org_id"), "member_id"))
 
     @cached_property
     def member_scores(self) -> ibis.Table:
@@ -307,14 +312,14 @@ class Indicators:
         sums = self.member_points.group_by("member_id").aggregate(total=_.points.sum())
         r = self.roll.select("member_id", "org_id")
         joined = r.left_join(sums, "member_id")
-        return joined.select("member_id", "org_id",
-                             score=ibis.least(float(SCORE_MAX), joined.total.fill_null(0.0)).round(4))
+        return self.keep(joined.select("member_id", "org_id",
+                                       score=ibis.least(float(SCORE_MAX), joined.total.fill_null(0.0)).round(4)))
 
     @cached_property
     def member_avg_parts(self) -> ibis.Table:
         s = self.member_scores
         per_org = s.group_by("org_id").aggregate(score_sum=s.score.sum(), scored=_.count())
-        return self.rollup(per_org, ["score_sum", "scored"])
+        return self.keep(self.rollup(per_org, ["score_sum", "scored"]))
 
     def member_avg(self) -> ibis.Table:
         t = self.member_avg_parts.filter(_.scored > 0)
@@ -329,7 +334,7 @@ class Indicators:
         active = recent.select(member_id=recent.member_id.cast("int64")).distinct().mutate(active=ibis.literal(1))
         r = self.roll.select("member_id", "org_id").left_join(active, "member_id")
         per_org = r.group_by("org_id").aggregate(active=r.active.fill_null(0).sum(), members=_.count())
-        return self.rollup(per_org, ["active", "members"])
+        return self.keep(self.rollup(per_org, ["active", "members"]))
 
     def activity(self) -> ibis.Table:
         t = self.activity_parts.filter(_.members > 0)
@@ -356,7 +361,7 @@ class Indicators:
         weight = wm + wc + wa
         t = t.select("org_id", weighted=wm * m_value + wc * c_value + wa * a_value, weight=weight)
         t = t.filter(t.weight > 0)
-        return t.select("org_id", value=t.weighted / t.weight)
+        return self.keep(t.select("org_id", value=t.weighted / t.weight))
 
     def branch(self) -> ibis.Table:
         t = self.branch_values

@@ -39,11 +39,19 @@ def _round(value):
 
 def compute(eng: Engine, as_of: dt.date, *, codes=None, scores: bool = True) -> Computed:
     """Every indicator (or those of `codes`) and the members' vitality scores, computed on `eng`."""
-    ind = Indicators(eng.table, Params.on(as_of, eng.max_depth()))
+    ind = Indicators(eng.table, Params.on(as_of, eng.max_depth()), keep=eng.keep, small=eng.small)
     out = Computed()
-    for code, expr in ind.expressions().items():
-        if codes is not None and code not in codes:
-            continue
+    chosen = {code: expr for code, expr in ind.expressions().items() if codes is None or code in codes}
+    if eng.together:
+        import ibis
+
+        began = time.perf_counter()
+        every = ibis.union(*[expr.mutate(code=ibis.literal(code)) for code, expr in chosen.items()], distinct=False)
+        for org_id, key, value, numerator, denominator, code in eng.rows(every):
+            out.values.append((code, int(org_id), key or "", _round(value), _round(numerator), _round(denominator)))
+        out.seconds["all"] = time.perf_counter() - began
+        chosen = {}
+    for code, expr in chosen.items():
         began = time.perf_counter()
         for org_id, key, value, numerator, denominator in eng.rows(expr):
             out.values.append((code, int(org_id), key or "", _round(value), _round(numerator), _round(denominator)))
