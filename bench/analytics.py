@@ -345,6 +345,10 @@ def main() -> None:
     as_of = dt.date.today()
     for path in Path(os.environ["DANGJIAN_DATA_DIR"], "analytics").glob("analytics.duckdb*"):
         path.unlink()  # a full extract, as on the first refresh of a deployment
+    from dangjian.analytics.models import IndicatorValue, MemberScore
+
+    IndicatorValue.objects.filter(as_of=as_of).delete()  # a day not yet stored, as in a nightly refresh
+    MemberScore.objects.filter(as_of=as_of).delete()
     run = do_refresh(as_of, engine="duckdb")
     if run.state != "done":
         raise SystemExit(f"refresh failed: {run.error}")

@@ -31,7 +31,7 @@ BATCH_ROWS = 100_000
 class Source:
     table: str
     columns: dict[str, str]  # column → DuckDB type
-    changed: tuple[str, ...] = ()  # timestamp columns that mark a row written or changed; empty: copied whole
+    changed: tuple[str, ...] = ()  # OLTP timestamp columns that mark a row written or changed (read, not staged)
     incremental: bool = False
     id_column: str = "id"
     extra: dict = field(default_factory=dict)
@@ -55,13 +55,13 @@ SOURCES = [
                                 "passed": "BOOLEAN", "outcome": "VARCHAR"}),
     Source("alerts_finding", {"id": "BIGINT", "org_id": "BIGINT", "level": "VARCHAR", "first_seen": "DATE",
                               "resolved_on": "DATE"}),
-    Source("analytics_fact", {"id": "BIGINT", "kind": "VARCHAR", "on": "DATE", "at": "TIMESTAMP",
-                              "org_id": "BIGINT", "member_id": "BIGINT", "quantity": "DOUBLE"},
+    Source("analytics_fact", {"id": "BIGINT", "kind": "VARCHAR", "on": "DATE", "org_id": "BIGINT",
+                              "member_id": "BIGINT", "quantity": "DOUBLE"},
            changed=("at",), incremental=True),
     Source("dues_duesbill", {"id": "BIGINT", "member_id": "BIGINT", "org_id": "BIGINT", "month": "DATE",
-                             "amount": "DOUBLE", "updated_at": "TIMESTAMP"}, changed=("updated_at",), incremental=True),
+                             "amount": "DOUBLE"}, changed=("updated_at",), incremental=True),
     Source("dues_duespayment", {"id": "BIGINT", "bill_id": "BIGINT", "amount": "DOUBLE", "paid_on": "DATE",
-                                "active": "BOOLEAN", "recorded_at": "TIMESTAMP", "reversed_at": "TIMESTAMP"},
+                                "active": "BOOLEAN", "reversed_at": "TIMESTAMP"},
            changed=("recorded_at", "reversed_at"), incremental=True),
 ]
 BY_TABLE = {s.table: s for s in SOURCES}
