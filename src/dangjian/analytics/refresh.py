@@ -19,7 +19,6 @@ from dangjian.core import audit, bulk
 
 from .engines import ENGINES, DuckDBEngine, Engine, engine as make_engine
 from .extract import connect, extract
-from .indicators import Indicators, Params
 from .models import IndicatorValue, MemberScore, RefreshRun, RefreshState
 
 log = logging.getLogger("dangjian.analytics")
@@ -39,6 +38,8 @@ def _round(value):
 
 def compute(eng: Engine, as_of: dt.date, *, codes=None, scores: bool = True) -> Computed:
     """Every indicator (or those of `codes`) and the members' vitality scores, computed on `eng`."""
+    from .indicators import Indicators, Params  # Ibis loads only where indicators are computed
+
     ind = Indicators(eng.table, Params.on(as_of, eng.max_depth()), keep=eng.keep, small=eng.small)
     out = Computed()
     chosen = {code: expr for code, expr in ind.expressions().items() if codes is None or code in codes}

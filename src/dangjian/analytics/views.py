@@ -17,7 +17,6 @@ from dangjian.members.models import Member
 
 from . import actions
 from .catalog import BY_CODE
-from .indicators import WINDOW_MONTHS
 from .models import Fact, FactKind, MemberScore, RefreshRun
 from .engines import ENGINES
 
@@ -62,6 +61,8 @@ class MemberVitalityView(ScopedViewMixin, TemplateView):
         parts, facts = [], {}
         if score is not None:
             from dangjian.members.periods import add_months
+
+            from .indicators import WINDOW_MONTHS
 
             start = add_months(score.as_of, -WINDOW_MONTHS)
             rows = (Fact.objects.filter(member=member, on__gt=start, on__lte=score.as_of)
