@@ -139,7 +139,7 @@ def generate(scale: float) -> None:
                      ELSE least(date '1940-01-01' + (g * 7919 % 29000) + 6600 + g % 9000, %(today)s - 30) + 365 END,
                 CASE WHEN g % 20 = 0 THEN 'probationary' ELSE 'full' END, '', '', false, false, 'normal', '',
                 %(b0)s + g %% %(nb)s
-            FROM generate_series(1, %(m)s) g""".replace("% 3", "%% 3").replace("% 13", "%% 13")
+            FROM generate_series(1::bigint, %(m)s) g""".replace("% 3", "%% 3").replace("% 13", "%% 13")
                        .replace("% 29000", "%% 29000").replace("% 7]", "%% 7]").replace("% 8]", "%% 8]")
                        .replace("% 9000", "%% 9000").replace("% 20", "%% 20"), params)
         cursor.execute("SELECT setval(pg_get_serial_sequence('members_member', 'id'), %(m)s)", params)
@@ -152,7 +152,7 @@ def generate(scale: float) -> None:
             SELECT ({kinds})[1 + g %% 10], %(today)s - (g * 31 %% 420), now(),
                    CASE WHEN g %% 10 = 3 THEN 2 ELSE 1 END, '', '{{}}', 1 + (g * 7) %% %(m)s,
                    %(b0)s + (1 + (g * 7) %% %(m)s) %% %(nb)s
-            FROM generate_series(1, %(f)s) g""", params)
+            FROM generate_series(1::bigint, %(f)s) g""", params)
         cursor.execute("""
             INSERT INTO dues_duesstandard (created_at, updated_at, version, effective_from, category, base_kind,
                 monthly_amount, explanation, status, declared_by_id, member_id)

@@ -94,7 +94,7 @@ def default_data(world, candidate, kind, on) -> tuple[dict, dict, object]:
     data, people = step_data(kind, on, full)
     if kind in (K.ADMISSION_MEETING, K.CONVERSION_MEETING):
         data.update(present_count=3, yes_count=3, no_count=0, abstain_count=0)
-    actor = world.committee_organizer if kind in APPROVER_STEPS | {K.APPROVAL_FILING} else world.secretary
+    actor = world.committee_organizer if kind in APPROVER_STEPS | {K.APPROVAL_FILING, K.NOT_RECOGNISED} else world.secretary
     return data, people, actor
 
 

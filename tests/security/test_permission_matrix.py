@@ -609,9 +609,9 @@ RECRUITMENT_ORACLE = {role: {"recruitment.view": codes, "recruitment.manage": co
 
 
 def recruitment_models():
-    from dangjian.recruitment.models import Candidate
+    from dangjian.recruitment.models import Candidate, ThoughtReport
 
-    return (Candidate,)
+    return (Candidate, ThoughtReport)
 
 
 def recruitment_targets(world):
@@ -625,4 +625,10 @@ def recruitment_targets(world):
             name=f"{code}申请人", gender="male", id_number="110101199001011237", id_number_index=f"matrix-{code}",
             birth_date=dt.date(1990, 1, 1), occupation_category="professional", org=getattr(world, code.lower()),
             applied_on=dt.date(2026, 1, 5))
+    from dangjian.recruitment.models import ThoughtReport
+
+    out[ThoughtReport] = {code: ThoughtReport.objects.create(
+        candidate=candidate, submitted_on=dt.date(2026, 2, 1), summary="思想汇报", content=b"%PDF-1.4",
+        filename="思想汇报.pdf", content_type="application/pdf", recorded_by=world.organizer)
+        for code, candidate in out[Candidate].items()}
     return out

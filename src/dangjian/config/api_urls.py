@@ -16,7 +16,7 @@ from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api import governance as gov_api
 from dangjian.orgs.api.views import OrganizationViewSet
 from dangjian.orglife.api import views as orglife_api
-from dangjian.recruitment.api.views import CandidateViewSet
+from dangjian.recruitment.api.views import CandidateViewSet, HolidayViewSet, ThoughtReportViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -48,6 +48,8 @@ router.register("follow-ups", orglife_api.FollowUpViewSet, basename="follow-up")
 router.register("orglife-compliance", orglife_api.ComplianceViewSet, basename="orglife-compliance")
 # Recruitment (发展党员)
 router.register("recruitment-candidates", CandidateViewSet, basename="recruitment-candidate")
+router.register("recruitment-holidays", HolidayViewSet, basename="recruitment-holiday")
+router.register("recruitment-thought-reports", ThoughtReportViewSet, basename="recruitment-thought-report")
 # The cockpit (数字驾驶舱)
 router.register("cockpit/orgs", CockpitViewSet, basename="cockpit")
 router.register("analytics/refresh-runs", RefreshRunViewSet, basename="analytics-refresh-run")

@@ -24,6 +24,22 @@ PERIODS = {"month": "月", "quarter": "季", "year": "年"}
 # 细则 第二十二条: only a 党委 approves admission; a deployment may let its 党工委 do so, never a 党总支 or 支部.
 APPROVER_TYPES = {"committee", "working_committee"}
 REASON_MAX = 500
+# Lists of organisation codes (empty allowed): each an existing 党委 or 党工委.
+ORG_CODE_LISTS = {"township_committee_codes", "township_authorised_approver_codes"}
+
+
+def _org_codes(value, label: str) -> list:
+    from dangjian.orgs.models import Organization
+
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValidationError(f"{label}应为组织代码的列表，如 [\"A01\", \"A02\"]（可以为空）")
+    codes = [v.strip() for v in value]
+    if len(set(codes)) != len(codes):
+        raise ValidationError(f"{label}不能重复")
+    found = set(Organization.objects.filter(code__in=codes, org_type__in=APPROVER_TYPES).values_list("code", flat=True))
+    if missing := [c for c in codes if c not in found]:
+        raise ValidationError(f"{label}中的 {'、'.join(missing)} 不是系统中的党委或党工委")
+    return codes
 
 
 def _int(value, label: str, low: int = 1, high: int = INT_MAX) -> int:
@@ -103,6 +119,8 @@ def clean_value(name: str, value):
             return _subset(value, MeetingKind.values, label)
         if name == "admission_approver_org_types":
             return _subset(value, APPROVER_TYPES, label)
+        if name in ORG_CODE_LISTS:
+            return _org_codes(value, label)
         if name == "transfer_steps":
             if not isinstance(value, dict) or set(value) != set(default):
                 raise ValidationError(f"{label}应分别写明：{'、'.join(default)}")

@@ -194,6 +194,14 @@ RECRUITMENT = {
     "transferred_conversion_delay_months": 6,
     # A time limit shows as "due soon" on the home page this many days ahead [LOCAL].
     "recruitment_due_soon_days": 14,
+    # 细则 第二十二条: a 基层党委 under a 乡镇（街道）党委 reviews but cannot approve. Which organisations are 乡镇（街道）
+    # 党委 (and 街道党工委) is the deployment's to say, by code [LOCAL]; and the 基层党委 under them that the county
+    # committee has authorised to approve all the same [LOCAL, UNVERIFIED: the authorisation is county practice].
+    "township_committee_codes": [],
+    "township_authorised_approver_codes": [],
+    # 思想汇报: activists and 预备党员 hand in a thought report at least this often (months); local practice, not in the
+    # 细则 text [LOCAL].
+    "thought_report_months": 3,
 }
 RECRUITMENT_2014 = {
     # 细则2014 第十三条: the 支委会 decides and reports to the higher 党委 for filing (备案); no 公示 required.
@@ -232,6 +240,12 @@ RECRUITMENT_CITATIONS = {
     "conversion_approval_months": "《中国共产党发展党员工作细则》第三十三条",
     "transferred_conversion_delay_months": "《中国共产党发展党员工作细则》第三十四条",
     "recruitment_due_soon_days": "本地规定（时限到期前提醒）",
+    "township_committee_codes": "《中国共产党发展党员工作细则》第二十二条",
+    "township_authorised_approver_codes": "《中国共产党发展党员工作细则》第二十二条及县级党委的授权",
+    "thought_report_months": "本地规定（入党积极分子、预备党员每季度至少递交一次思想汇报）",
+    "not_recognised": "《中国共产党发展党员工作细则》第四十一条",
+    "posthumous_admission": "《中国共产党发展党员工作细则》第二十七条",
+    "file_transfer": "《中国共产党发展党员工作细则》第十二条",
     "target_higher_action": "《中国共产党发展党员工作细则》第十三条",
     "public_notice_working_days": "《中国共产党发展党员工作细则》（2026年）第十三条",
     "meeting_after_prereview_months": "《中国共产党发展党员工作细则》（2026年）第十九条",
@@ -391,6 +405,9 @@ ADJUSTABLE = {
     "vitality_points": "党员活力指数计分（每项分值、上限）",
     "vitality_active_days": "党组织活跃度统计天数",
     "branch_vitality_weights": "支部活力指数构成权重（%）",
+    "township_committee_codes": "乡镇（街道）党委的组织代码（其所属基层党委只审议不审批预备党员）",
+    "township_authorised_approver_codes": "经县级党委授权可审批预备党员的乡镇（街道）所属基层党委代码",
+    "thought_report_months": "入党积极分子、预备党员递交思想汇报间隔（月）",
 }
 SETTINGS_TTL_SECONDS = 5.0  # another process sees a change made in the app within this time
 _settings = {"loaded_at": float("-inf"), "values": {}}

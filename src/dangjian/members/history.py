@@ -121,3 +121,52 @@ def counts_by_org_on(org: Organization, day: dt.date) -> dict[int, dict[str, int
 def org_on(member, day: dt.date):
     """The organisation the member belonged to on `day` (None before the record began)."""
     return periods_on(day).filter(member=member).values_list("org_id", flat=True).first()
+
+
+# -- one member, or one organisation's roll, as of a past day --------------------------------------------------------
+
+def status_on(member, day: dt.date) -> str | None:
+    """The member's 党籍 status on `day` (None before the record began or before they were admitted)."""
+    if member.joined_on is not None and member.joined_on > day:
+        return None
+    return periods_on(day).filter(member=member).values_list("status", flat=True).first()
+
+
+def full_on(member, day: dt.date) -> bool:
+    """Whether the member was a full member (正式党员) on `day`: admitted, converted by then (or recorded as full
+    without a conversion date), and with a normal 党籍 that day."""
+    if member.joined_on is None or member.joined_on > day:
+        return False
+    if member.converted_on is not None:
+        converted = member.converted_on <= day
+    else:
+        converted = member.category == Category.FULL
+    return converted and status_on(member, day) == MemberStatus.NORMAL
+
+
+def roll_on(org: Organization, day: dt.date) -> list:
+    """The members directly in `org` on `day` with a normal 党籍 (admitted by then), as the roll stood that day."""
+    ids = _on_roll(day).filter(org=org).values("member_id")
+    return list(Member.objects.filter(pk__in=ids).order_by("id"))
+
+
+def voting_members_on(org: Organization, day: dt.date, roll: list | None = None) -> list:
+    """Members of `org` who had a vote on `day` (选举工作条例 第五条): full members that day, not under 留党察看 that day.
+
+    A member who joined the branch, was converted or left after `day` is judged as they stood on `day`."""
+    from .lifecycle_rules import lifecycle_voting_refusal
+
+    voting = []
+    for member in roll_on(org, day) if roll is None else roll:
+        if not full_on_record(member, day):
+            continue
+        if lifecycle_voting_refusal(member, day, org) is None:
+            voting.append(member)
+    return voting
+
+
+def full_on_record(member, day: dt.date) -> bool:
+    """`full_on` for a member already known to be on the roll that day (no second read of the periods)."""
+    if member.converted_on is not None:
+        return member.converted_on <= day
+    return member.category == Category.FULL

@@ -15,18 +15,19 @@ from django.db import transaction
 from django.http import Http404
 
 from dangjian.accounts import roles
+from dangjian.analytics import facts
+from dangjian.analytics.models import FactKind
 from dangjian.core import audit
 from dangjian.core.actions import require
 from dangjian.members.actions.archive import _fill_from_id_number, do_change_member_status, do_create_member, do_update_member
 from dangjian.members.choices import Category, MemberStatus
 from dangjian.members.models import Member
-from dangjian.members.rules import voting_refusal
 from dangjian.members.search import id_number_index
 from dangjian.orgs.models import Organization
 
-from . import rules
-from .choices import COMMITTEE_STEPS, Outcome, Stage, StepKind
-from .models import Candidate, DocumentTemplate, Holiday, Step, StepPerson
+from . import rules, workdays
+from .choices import COMMITTEE_STEPS, ENDED_STAGES, OWN_ACTION_STEPS, Outcome, Stage, StepKind
+from .models import Candidate, DocumentTemplate, Holiday, Step, StepPerson, ThoughtReport
 
 K = StepKind
 NOT_IN_SCOPE = "发展党员记录不存在或不在您的管理范围内"
@@ -70,14 +71,15 @@ def do_register_application(*, data: dict, org: Organization, actor) -> Candidat
         if Member.objects.filter(id_number_index=candidate.id_number_index).exists():
             errors["id_number"] = "该公民身份号码已登记在党员档案中"
         elif (Candidate.objects.filter(id_number_index=candidate.id_number_index)
-              .exclude(stage__in=[Stage.CANCELLED, Stage.FULL]).exists()):
+              .exclude(stage__in=ENDED_STAGES).exists()):
             errors["id_number"] = "该同志已有正在进行的发展党员记录"
     if errors:
         raise ValidationError(errors)
     candidate.save()
-    Step.objects.create(candidate=candidate, kind=K.APPLICATION, on=candidate.applied_on, org=org,
-                        rule_version=rules.rulebook.version_at(candidate.applied_on).name,
-                        opinion=(data.get("opinion") or "").strip(), recorded_by=actor)
+    step = Step.objects.create(candidate=candidate, kind=K.APPLICATION, on=candidate.applied_on, org=org,
+                               rule_version=rules.rulebook.version_at(candidate.applied_on).name,
+                               opinion=(data.get("opinion") or "").strip(), recorded_by=actor)
+    record_step_fact(candidate, step)
     audit.record("recruitment.apply", actor=actor, obj=candidate, after={
         "org": org.code, "applied_on": candidate.applied_on.isoformat(), "id_number": candidate.masked_id_number},
         detail=f"{candidate}：递交入党申请书")
@@ -106,24 +108,22 @@ def do_open_probation_file(member: Member, *, actor) -> Candidate:
 
 
 def approving_org(candidate) -> Organization | None:
-    """The nearest 党委 above the branch (the organisation with approval authority)."""
+    """The nearest 党委 above the branch with the power to approve (细则 第二十二条: not a 党总支, nor a 基层党委 under
+    a 乡镇（街道）党委 without the county committee's authorisation)."""
     org = candidate.org
     allowed = rules.rulebook.value("admission_approver_org_types", dt.date.today())
     ancestors = Organization.objects.filter(
         path__in=[org.path[:i] for i in range(Organization.steplen, len(org.path), Organization.steplen)])
-    found = [a for a in ancestors.order_by("-depth") if a.org_type in allowed]
+    on = dt.date.today()
+    found = [a for a in ancestors.order_by("-depth") if a.org_type in allowed
+             and rules.township_above(a, on) is None]
     return found[0] if found else None
 
 
 def meeting_counts(candidate, on: dt.date) -> tuple[int, int]:
-    """Voting members due to attend the branch meeting, and those not counted (预备党员, 留党察看 …)."""
-    due = excluded = 0
-    for member in Member.objects.filter(org=candidate.org, status=MemberStatus.NORMAL, joined_on__lte=on):
-        if voting_refusal(member, on, candidate.org) is None:
-            due += 1
-        else:
-            excluded += 1
-    return due, excluded
+    """Voting members due to attend the branch meeting on `on`, and those not counted (预备党员, 留党察看 …), from
+    the branch's roll on that day."""
+    return rules.voting_roll(candidate.org, on)
 
 
 def _step_org(candidate, kind, data, actor) -> Organization:
@@ -147,7 +147,7 @@ def do_record_step(candidate, *, kind: str, data: dict, people: dict | None = No
                    actor) -> Step:
     """Record one step of the 25 (and the 公示, 总支审议, extension or postponement of 细则2026), after every rule of
     RULES.md §1 that applies to it. `people` maps PersonRole → members; warnings need `acknowledged`."""
-    if kind not in StepKind.values or kind == K.APPLICATION:
+    if kind not in StepKind.values or kind in OWN_ACTION_STEPS:
         raise ValidationError({"kind": "请选择要登记的环节"})
     candidate = _locked(candidate, actor, roles.RECRUITMENT_VIEW)
     data = dict(data)
@@ -177,10 +177,64 @@ def do_record_step(candidate, *, kind: str, data: dict, people: dict | None = No
             StepPerson.objects.create(step=step, member=member, role=role)
     history.steps.append(step)
     _advance(candidate, step, history, actor)
+    record_step_fact(candidate, step)
     audit.record("recruitment.step", actor=actor, obj=candidate, after={
         "step": step.pk, "kind": kind, "on": on.isoformat(), "passed": step.passed, "version": step.rule_version,
         "warnings": verdict.warnings}, detail=f"{candidate}：{step.get_kind_display()}")
     return step
+
+
+@transaction.atomic
+def do_move_file(candidate, *, to_org: Organization, on: dt.date, reason: str, actor) -> Step:
+    """The person changes unit or residence: the file moves to the branch there, which continues the steps; the
+    training time as an activist counts on (细则 第十二条). The steps taken so far keep their organisations. A 预备党员's
+    file follows the member, whose organisation relationship moves by a transfer (组织关系转接) first."""
+    candidate = _locked(candidate, actor, roles.RECRUITMENT_MANAGE)
+    require(actor, roles.RECRUITMENT_MANAGE, candidate.org)
+    errors = {}
+    target = (Organization.objects.restrict(actor, roles.RECRUITMENT_MANAGE).filter(pk=getattr(to_org, "pk", to_org))
+              .first() if to_org is not None else None)
+    last = candidate.steps.order_by("-on", "-id").first()
+    if candidate.stage in ENDED_STAGES:
+        errors["org"] = f"该同志已是“{candidate.get_stage_display()}”，发展程序已经结束，不能转移"
+    elif target is None:
+        errors["org"] = "请选择接收的党支部（须在您的管理范围内：转移须同时有转出和接收党支部的管理权限）"
+    elif target.pk == candidate.org_id:
+        errors["org"] = "接收的党支部与现在的党支部相同"
+    elif target.org_type not in ADMITTING_ORG_TYPES or not target.is_active:
+        errors["org"] = "发展党员材料应转至党支部（或党总支），临时党支部不能发展党员"
+    elif candidate.member_id and candidate.member.org_id != target.pk:
+        errors["org"] = (f"{candidate.name}已是预备党员，请先办理组织关系转接（转入{target.name}），"
+                         f"预备期考察记录随组织关系转移")
+    if not isinstance(on, dt.date):
+        errors["on"] = "请填写转移日期"
+    elif on > dt.date.today():
+        errors["on"] = "转移日期不能晚于今天"
+    elif last is not None and on < last.on:
+        errors["on"] = f"转移日期不能早于已登记的最后一个环节（{fmt_day(last.on)}）"
+    if not (reason or "").strip():
+        errors["reason"] = "请填写转移原因（如工作单位变动、居住地变动）"
+    if errors:
+        raise ValidationError(errors)
+    source = candidate.org
+    step = Step.objects.create(candidate=candidate, kind=K.FILE_MOVED, on=on, org=target,
+                               rule_version=rules.rulebook.version_at(on).name,
+                               opinion=f"由{source.name}转至{target.name}：{reason.strip()}"[:2000], recorded_by=actor)
+    candidate.org = target
+    candidate.version += 1
+    candidate.save(update_fields=["org", "version", "updated_at"])
+    record_step_fact(candidate, step)
+    audit.record("recruitment.move", actor=actor, obj=candidate, before={"org": source.code},
+                 after={"org": target.code, "on": on.isoformat(), "step": step.pk},
+                 detail=f"{candidate}：发展党员材料由{source.name}转至{target.name}")
+    return step
+
+
+def record_step_fact(candidate: Candidate, step: Step) -> None:
+    """The behaviour fact of a recorded step (行为数据), in the step's transaction: the branch responsible for the
+    file, and the member archive once there is one."""
+    facts.record(FactKind.RECRUITMENT_STEP, on=step.on, org_id=candidate.org_id, member_id=candidate.member_id,
+                 ref=facts.ref_of(step), detail={"step": step.kind, "candidate": candidate.pk})
 
 
 def _advance(candidate: Candidate, step: Step, history: rules.History, actor) -> None:
@@ -203,6 +257,14 @@ def _advance(candidate: Candidate, step: Step, history: rules.History, actor) ->
             do_change_member_status(candidate.member, status=MemberStatus.LEFT, on=step.on,
                                     reason="取消预备党员资格（支部大会讨论，上级党委批准）", actor=actor)
             stage = Stage.CANCELLED
+    elif step.kind == K.CLOSURE:
+        stage = Stage.CLOSED
+    elif step.kind == K.NOT_RECOGNISED:
+        # 细则 第四十一条: the person leaves the roll with the reason; the archive keeps the history.
+        reason = f"不予承认党员资格（{rules.rulebook.citation('not_recognised')}）：{step.opinion}"
+        do_change_member_status(candidate.member, status=MemberStatus.LEFT, on=step.on, reason=reason[:200],
+                                actor=actor)
+        stage = Stage.NOT_RECOGNISED
     if stage != candidate.stage or step.kind == K.ADMISSION_APPROVAL:
         candidate.stage = stage
         candidate.version += 1
@@ -225,20 +287,121 @@ def _admit(candidate: Candidate, history: rules.History, actor) -> Member:
 
 @transaction.atomic
 def do_set_holiday(*, day: dt.date, is_working_day: bool, name: str, actor) -> Holiday:
-    """A public holiday (or an adjusted working day) for a year the built-in calendar does not cover."""
+    """A public holiday (or an adjusted working day) for a year the built-in calendar does not cover; the 公示's
+    working days count with it from then on."""
     require(actor, roles.CALENDAR_MANAGE)
     errors = {}
-    if day is None:
+    if not isinstance(day, dt.date):
         errors["day"] = "请填写日期"
+    elif workdays.covered_by_builtin(day.year):
+        errors["day"] = (f"{day.year}年的节假日和调休已由内置日历（国务院公布的安排）收录，无需登记；"
+                         f"只有内置日历未收录的年份才需要登记")
+    elif is_working_day and day.weekday() < 5:
+        errors["is_working_day"] = f"{fmt_day(day)}是工作日（周一至周五），调休上班日应为周六或周日"
     if not (name or "").strip():
         errors["name"] = "请填写名称（如：国庆节、国庆调休上班）"
+    elif len(name.strip()) > 50:
+        errors["name"] = "名称不能超过 50 个字"
     if errors:
         raise ValidationError(errors)
-    holiday, _ = Holiday.objects.update_or_create(day=day, defaults={"is_working_day": is_working_day,
-                                                                      "name": name.strip()[:50]})
+    before = Holiday.objects.filter(day=day).values("is_working_day", "name").first()
+    holiday, _ = Holiday.objects.update_or_create(day=day, defaults={"is_working_day": bool(is_working_day),
+                                                                      "name": name.strip()})
     audit.record("recruitment.holiday", actor=actor, object_type="recruitment.holiday", object_id=day.isoformat(),
-                 after={"day": day.isoformat(), "is_working_day": is_working_day, "name": holiday.name})
+                 before=before or {}, after={"day": day.isoformat(), "is_working_day": holiday.is_working_day,
+                                             "name": holiday.name})
     return holiday
+
+
+@transaction.atomic
+def do_delete_holiday(*, day: dt.date, actor) -> None:
+    """Remove a day entered by mistake (the calendar is configuration, not a record the regulations keep)."""
+    require(actor, roles.CALENDAR_MANAGE)
+    found = Holiday.objects.select_for_update().filter(day=day).first() if isinstance(day, dt.date) else None
+    if found is None:
+        raise ValidationError({"day": "该日期未登记为节假日或调休上班日"})
+    before = {"day": day.isoformat(), "is_working_day": found.is_working_day, "name": found.name}
+    found.delete()
+    audit.record("recruitment.holiday_delete", actor=actor, object_type="recruitment.holiday",
+                 object_id=day.isoformat(), before=before)
+
+
+# -- 思想汇报 (thought reports) ----------------------------------------------------------------------------------------
+
+THOUGHT_REPORT_STAGES = (Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET, Stage.PROBATIONARY)
+THOUGHT_REPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@transaction.atomic
+def do_record_thought_report(candidate, *, submitted_on: dt.date, summary: str, upload=None, actor) -> ThoughtReport:
+    """A thought report handed in by an 入党积极分子, 发展对象 or 预备党员 (at least every `thought_report_months`,
+    local practice), with its original (PDF, Word or a photo) when there is one."""
+    candidate = _locked(candidate, actor, roles.RECRUITMENT_MANAGE)
+    errors = {}
+    if candidate.stage not in THOUGHT_REPORT_STAGES:
+        errors["candidate"] = (f"该同志现为“{candidate.get_stage_display()}”；思想汇报由入党积极分子、发展对象和预备党员"
+                               f"递交{rules.cite('thought_report_months')}")
+    history = rules.History(candidate, list(candidate.steps.all()))
+    start = history.thought_reports_from()
+    if not isinstance(submitted_on, dt.date):
+        errors["submitted_on"] = "请填写递交日期"
+    elif submitted_on > dt.date.today():
+        errors["submitted_on"] = "递交日期不能晚于今天"
+    elif start is not None and submitted_on < start:
+        errors["submitted_on"] = f"递交日期不能早于确定为入党积极分子的日期（{fmt_day(start)}）"
+    if not (summary or "").strip():
+        errors["summary"] = "请填写思想汇报的主要内容"
+    content, content_type, filename = None, "", ""
+    if upload is not None and not errors:
+        content, content_type, filename = _read_original(upload)
+    if errors:
+        raise ValidationError(errors)
+    report = ThoughtReport.objects.create(candidate=candidate, submitted_on=submitted_on, summary=summary.strip(),
+                                          content=content, content_type=content_type, filename=filename,
+                                          recorded_by=actor)
+    audit.record("recruitment.thought_report", actor=actor, obj=candidate, after={
+        "report": report.pk, "submitted_on": submitted_on.isoformat(), "file": filename},
+        detail=f"{candidate}：思想汇报（{submitted_on:%Y-%m-%d}）")
+    return report
+
+
+def _read_original(upload) -> tuple[bytes, str, str]:
+    from pathlib import Path
+
+    from dangjian.orglife.files import DOCUMENT_TYPES, sniff
+
+    limit = THOUGHT_REPORT_MAX_BYTES
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError({"file": f"原件不能超过 {limit // (1024 * 1024)} MB"})
+    content_type = sniff(data[:16], data)
+    if content_type not in DOCUMENT_TYPES or content_type.endswith("sheet"):
+        raise ValidationError({"file": "原件只接受 PDF、Word（.docx）文件和 JPEG、PNG 图片"})
+    name = Path(getattr(upload, "name", "") or "report").name[:200]
+    if not name.lower().endswith(DOCUMENT_TYPES[content_type]):
+        raise ValidationError({"file": f"文件名后缀与文件内容不符（内容为 {DOCUMENT_TYPES[content_type][0]} 文件）"})
+    return data, content_type, name
+
+
+@transaction.atomic
+def do_review_thought_report(report, *, comment: str, actor) -> ThoughtReport:
+    """The branch's comment on a thought report (谈话、帮助); changed by a later review, each one audited."""
+    found = (ThoughtReport.objects.restrict(actor, roles.RECRUITMENT_MANAGE).select_for_update(of=("self",))
+             .select_related("candidate").filter(pk=getattr(report, "pk", report)).first())
+    if found is None:
+        raise Http404(NOT_IN_SCOPE)
+    if not (comment or "").strip():
+        raise ValidationError({"comment": "请填写审阅意见"})
+    before = {"comment": found.comment}
+    found.comment, found.reviewed_on, found.reviewed_by = comment.strip(), dt.date.today(), actor
+    found.save(update_fields=["comment", "reviewed_on", "reviewed_by"])
+    audit.record("recruitment.thought_report_review", actor=actor, obj=found.candidate, before=before,
+                 after={"report": found.pk, "comment": found.comment})
+    return found
+
+
+def fmt_day(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @transaction.atomic
@@ -256,5 +419,5 @@ def do_upload_template(*, org: Organization, kind: str, filename: str, content: 
     return template
 
 
-__all__ = ["do_open_probation_file", "do_record_step", "do_register_application", "do_set_holiday",
-           "do_upload_template"]
+__all__ = ["do_delete_holiday", "do_move_file", "do_open_probation_file", "do_record_step", "do_record_thought_report",
+           "do_register_application", "do_review_thought_report", "do_set_holiday", "do_upload_template"]

@@ -12,6 +12,13 @@ class Stage(models.TextChoices):
     PROBATIONARY = "probationary", "预备党员"
     FULL = "full", "正式党员"
     CANCELLED = "cancelled", "已取消预备党员资格"
+    CLOSED = "closed", "已终止发展"
+    NOT_RECOGNISED = "not_recognised", "不予承认"
+
+
+
+# The procedure is over: nothing but the archiving follows.
+ENDED_STAGES = (Stage.FULL, Stage.CANCELLED, Stage.CLOSED, Stage.NOT_RECOGNISED)
 
 
 class StepKind(models.TextChoices):
@@ -44,18 +51,24 @@ class StepKind(models.TextChoices):
     CONVERSION_MEETING = "conversion_meeting", "(23) 支部党员大会讨论转正"
     CONVERSION_APPROVAL = "conversion_approval", "(24) 上级党委审批转正"
     ARCHIVING = "archiving", "(25) 材料归档"
+    CLOSURE = "closure", "终止发展"
+    NOT_RECOGNISED = "not_recognised", "不予承认（细则第四十一条）"
+    FILE_MOVED = "file_moved", "发展党员材料转移至其他党支部"
 
 
 # Steps that may be recorded more than once (assessments; contact persons replaced; a failed or repeated vote).
 REPEATABLE = {StepKind.CONTACT_PERSONS, StepKind.ACTIVIST_ASSESSMENT, StepKind.PROBATION_ASSESSMENT,
               StepKind.ADMISSION_MEETING, StepKind.CONVERSION_MEETING, StepKind.CONVERSION_APPROVAL,
-              StepKind.PUBLIC_NOTICE}
+              StepKind.PUBLIC_NOTICE, StepKind.ADMISSION_APPROVAL, StepKind.FILE_MOVED}
+# Recorded by their own actions (the application, a move to another branch), not through the step form.
+OWN_ACTION_STEPS = {StepKind.APPLICATION, StepKind.FILE_MOVED}
 # Decided by the higher 党委 (`recruitment.approve`); the rest are the branch's (`recruitment.manage`).
 COMMITTEE_STEPS = {StepKind.ACTIVIST_FILING, StepKind.TARGET_CONSENT, StepKind.TARGET_FILING, StepKind.PRE_REVIEW,
                    StepKind.COMMITTEE_TALK, StepKind.ADMISSION_APPROVAL, StepKind.APPROVAL_FILING,
-                   StepKind.CONVERSION_APPROVAL}
+                   StepKind.CONVERSION_APPROVAL, StepKind.NOT_RECOGNISED}
 # Steps the 党委 itself must take: a 党总支 reviews, never approves (细则 第二十二条).
-APPROVALS = {StepKind.ADMISSION_APPROVAL, StepKind.CONVERSION_APPROVAL, StepKind.PRE_REVIEW, StepKind.TARGET_CONSENT}
+APPROVALS = {StepKind.ADMISSION_APPROVAL, StepKind.CONVERSION_APPROVAL, StepKind.PRE_REVIEW, StepKind.TARGET_CONSENT,
+             StepKind.NOT_RECOGNISED}
 
 
 class PersonRole(models.TextChoices):

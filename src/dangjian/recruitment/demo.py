@@ -9,6 +9,7 @@ import random
 
 from dangjian.core import rulebook
 from dangjian.members.choices import Category, MemberStatus
+from dangjian.members.history import full_on
 from dangjian.members.models import Member
 from dangjian.members.periods import add_months, add_years
 
@@ -108,16 +109,22 @@ PEOPLE = [(12, None), (45, K.APPLICATION_TALK), (120, None), (260, K.ACTIVIST_AS
           (420, K.INTRODUCERS), (440, K.COMMITTEE_TALK), (520, None), (800, K.CONVERSION_MEETING), (900, None)]
 
 
-def seed_recruitment(branch, secretary, organizer, rng: random.Random | None = None) -> int:
-    """People at every stage in the demo branch; returns how many."""
+def seed_recruitment(branch, secretary, organizer, rng: random.Random | None = None, plan=None) -> int:
+    """People at every stage in the demo branch (`plan`: (days ago applied, step not reached) per person, `PEOPLE`
+    by default); returns how many.
+
+    Talkers, contact persons and introducers are members who were already full members on the earliest step date
+    of the plan (细则 第九、十四条: full members on the day they are named), without any disciplinary record."""
     rng = rng or random.Random(2026)
+    plan = PEOPLE if plan is None else plan
     today = dt.date.today()
+    earliest = today - dt.timedelta(days=max(days for days, _stop in plan))
     full_members = [m for m in Member.objects.filter(org=branch, status=MemberStatus.NORMAL, category=Category.FULL,
-                                                     converted_on__isnull=False).order_by("id")[:12]
-                    if not m.disciplinary_actions.exists()]
+                                                     converted_on__lte=earliest).order_by("converted_on", "id")[:12]
+                    if not m.disciplinary_actions.exists() and full_on(m, earliest)]
     if len(full_members) < 2:
         return 0
-    for n, (days, stop) in enumerate(PEOPLE):
+    for n, (days, stop) in enumerate(plan):
         applied_on = today - dt.timedelta(days=days)
         male = rng.random() < 0.55
         birth = add_years(applied_on, -rng.randint(19, 35)) - dt.timedelta(days=rng.randrange(300))
@@ -128,4 +135,4 @@ def seed_recruitment(branch, secretary, organizer, rng: random.Random | None = N
             org=branch, actor=secretary)
         walk(candidate, applied_on, secretary=secretary, approver=organizer, full_members=full_members, stop=stop,
              today=today)
-    return len(PEOPLE)
+    return len(plan)

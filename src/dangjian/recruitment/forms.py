@@ -40,7 +40,10 @@ STEP_FIELDS = {
     K.APPROVAL_FILING: ["org"],
     K.GENERAL_BRANCH_REVIEW: ["org"],
     K.CONVERSION_POSTPONEMENT: ["months"],
+    K.NOT_RECOGNISED: ["org"],
 }
+# What the opinion field asks for, where it is the substance of the step.
+OPINION_LABELS = {K.CLOSURE: "终止发展的原因", K.NOT_RECOGNISED: "不予承认的原因（违反规定发展、不符合党员条件的情形）"}
 PEOPLE = {"talkers": PersonRole.TALKER, "contacts": PersonRole.CONTACT, "introducers": PersonRole.INTRODUCER}
 
 
@@ -106,6 +109,8 @@ class StepForm(BootstrapForm):
                 self.fields[name].label_from_instance = _member_label
         if "org" in self.fields:
             self.fields["org"].queryset = orgs
+        if kind in OPINION_LABELS:
+            self.fields["opinion"].label = OPINION_LABELS[kind]
         if kind in PASSED_LABELS and "passed" in self.fields:
             label, yes, no = PASSED_LABELS[kind]
             self.fields["passed"].label = label
@@ -137,6 +142,27 @@ class TemplateForm(BootstrapForm):
     org = forms.ModelChoiceField(label="适用的党组织（含下级）", queryset=None, error_messages=PICK)
     kind = forms.ChoiceField(label="文书", choices=DocumentKind.choices)
     file = forms.FileField(label="模板文件（.docx）")
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs
+
+
+class ThoughtReportForm(BootstrapForm):
+    submitted_on = forms.DateField(label="递交日期", widget=DateInput)
+    summary = forms.CharField(label="主要内容", widget=forms.Textarea(attrs={"rows": 3}))
+    file = forms.FileField(label="原件（PDF、Word 或照片，可不上传）", required=False)
+
+
+class ThoughtReportReviewForm(BootstrapForm):
+    comment = forms.CharField(label="审阅意见", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MoveFileForm(BootstrapForm):
+    org = forms.ModelChoiceField(label="接收的党支部", queryset=None, error_messages=PICK,
+                                 help_text="须同时有转出和接收党支部的管理权限；已完成的环节保留，由接收党支部继续办理")
+    on = forms.DateField(label="转移日期", widget=DateInput)
+    reason = forms.CharField(label="转移原因", max_length=500, help_text="如工作单位变动、居住地变动")
 
     def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -119,6 +119,12 @@ class StepPerson(models.Model):
         constraints = [models.UniqueConstraint(fields=["step", "member"], name="recruitment_step_person_once")]
 
 
+class HolidayQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        """The calendar is deployment-wide and holds no party data: whoever holds `perm` sees it all."""
+        return self if user.has_perm_anywhere(perm) else self.none()
+
+
 class Holiday(models.Model):
     """A day the administrator marks for a year the built-in calendar does not cover: a public holiday, or an
     adjusted working day (调休上班) on a weekend."""
@@ -127,6 +133,8 @@ class Holiday(models.Model):
     is_working_day = models.BooleanField("调休上班", default=False)
     name = models.CharField("名称", max_length=50)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HolidayQuerySet.as_manager()
 
     class Meta:
         verbose_name = "节假日"
@@ -154,3 +162,37 @@ class DocumentTemplate(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
+
+
+class ThoughtReportQuerySet(models.QuerySet):
+    def restrict(self, user, perm: str):
+        return restrict(self, user, perm, org_field="candidate__org", self_q=lambda u: Q(pk__in=[]))
+
+
+class ThoughtReport(models.Model):
+    """思想汇报: what an 入党积极分子, 发展对象 or 预备党员 hands in regularly (at least every `thought_report_months`,
+    local practice), with the branch's comment on it. Nothing here is deleted."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="thought_reports")
+    submitted_on = models.DateField("递交日期")
+    summary = models.TextField("主要内容")
+    content = models.BinaryField("原件", null=True, blank=True)
+    filename = models.CharField("原件文件名", max_length=200, blank=True)
+    content_type = models.CharField("原件类型", max_length=100, blank=True)
+    comment = models.TextField("审阅意见", blank=True)
+    reviewed_on = models.DateField("审阅日期", null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = ThoughtReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "思想汇报"
+        verbose_name_plural = "思想汇报"
+        ordering = ["submitted_on", "id"]
+        indexes = [models.Index(fields=["candidate", "submitted_on"])]
+
+    def __str__(self):
+        return f"{self.candidate}：思想汇报 {self.submitted_on}"

@@ -18,12 +18,13 @@ from dangjian.core import rulebook
 from dangjian.members.periods import add_months
 
 from .choices import Stage, StepKind
-from .models import Candidate, Step
+from .models import Candidate, Step, ThoughtReport
 from .rules import History
 
 K = StepKind
 ACTIVE_STAGES = (Stage.APPLICANT, Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET, Stage.PROBATIONARY)
 SOON, OVERDUE = "soon", "overdue"
+THOUGHT_REPORT_STAGES = (Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET, Stage.PROBATIONARY)
 BRANCH, COMMITTEE = "branch", "committee"
 
 
@@ -46,7 +47,8 @@ class Deadline:
 
 def with_history(candidates):
     return candidates.select_related("org", "member").prefetch_related(
-        Prefetch("steps", queryset=Step.objects.order_by("on", "id")))
+        Prefetch("steps", queryset=Step.objects.order_by("on", "id")),
+        Prefetch("thought_reports", queryset=ThoughtReport.objects.defer("content", "summary", "comment")))
 
 
 def history_of(candidate) -> History:
@@ -77,8 +79,8 @@ def candidate_deadlines(candidate, history: History | None = None) -> list[Deadl
         if months:
             add("meeting_after_prereview", "通过预审后提交支部党员大会讨论", add_months(pre.on, months), BRANCH,
                 "meeting_after_prereview_months")
-    meeting = h.admission_meeting
-    if meeting and not h.has(K.ADMISSION_APPROVAL) and candidate.stage == Stage.DEVELOPMENT_TARGET:
+    meeting = h.pending_admission_meeting()
+    if meeting and candidate.stage == Stage.DEVELOPMENT_TARGET:
         soft, hard = rulebook.value("admission_approval_months", meeting.on)
         add("admission_approval", "上级党委审批预备党员（3 个月内）", add_months(meeting.on, soft), COMMITTEE,
             "admission_approval_months")
@@ -89,6 +91,12 @@ def candidate_deadlines(candidate, history: History | None = None) -> list[Deadl
         months = rulebook.value("oath_after_approval_months", approval.on)
         if months:
             add("oath", "批准后组织入党宣誓", add_months(approval.on, months), BRANCH, "oath_after_approval_months")
+    if candidate.stage in THOUGHT_REPORT_STAGES and (start := h.thought_reports_from()) is not None:
+        last = max((r.submitted_on for r in candidate.thought_reports.all()), default=None)
+        since = max(last, start) if last else start
+        months = rulebook.value("thought_report_months", since)
+        add("thought_report", f"递交思想汇报（每 {months} 个月至少一次）", add_months(since, months), BRANCH,
+            "thought_report_months")
     if candidate.stage == Stage.PROBATIONARY:
         pending = h.pending_conversion_meeting()
         if pending:
@@ -123,8 +131,12 @@ def deadlines(candidates, today: dt.date | None = None, *, include_later: bool =
 def next_step(candidate, history: History | None = None) -> str:
     """What the branch does next, in words (the pipeline board's last column)."""
     h = history or history_of(candidate)
-    if candidate.stage == Stage.CANCELLED:
+    if candidate.stage in (Stage.CANCELLED, Stage.CLOSED, Stage.NOT_RECOGNISED):
         return ""
+    if candidate.stage == Stage.DEVELOPMENT_TARGET and h.admission_refused():
+        return "上级党委不批准：重新召开支部党员大会讨论（需要时重新预审），或终止发展"
+    if candidate.stage == Stage.PROBATIONARY and h.conversion_refused():
+        return "上级党委不批准转正决议：重新召开支部党员大会讨论转正"
     for kind in _ORDER:
         if kind in _SKIPPABLE or h.has(kind):
             continue
@@ -147,7 +159,8 @@ _ORDER = [K.APPLICATION_TALK, K.ACTIVIST_DETERMINATION, K.CONTACT_PERSONS, K.TAR
           K.ADMISSION_APPROVAL, K.OATH, K.CONVERSION_APPLICATION, K.CONVERSION_MEETING, K.CONVERSION_APPROVAL,
           K.ARCHIVING]
 _SKIPPABLE = {K.ACTIVIST_FILING, K.ACTIVIST_ASSESSMENT, K.GENERAL_BRANCH_REVIEW, K.APPROVAL_FILING,
-              K.GROUP_ASSIGNMENT, K.PROBATION_ASSESSMENT, K.CONVERSION_POSTPONEMENT}
+              K.GROUP_ASSIGNMENT, K.PROBATION_ASSESSMENT, K.CONVERSION_POSTPONEMENT, K.CLOSURE, K.NOT_RECOGNISED,
+              K.FILE_MOVED}
 
 
 def attention_items(user, today: dt.date | None = None) -> list:

@@ -11,12 +11,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from dangjian.core import rulebook
-from dangjian.members.choices import Category, MemberStatus
+from dangjian.members import history as member_history
+from dangjian.members.choices import MemberStatus
 from dangjian.members.lifecycle_rules import introducer_sanction_refusal
 from dangjian.members.periods import add_months, add_years
 
 from . import workdays
-from .choices import REPEATABLE, Outcome, PersonRole, Stage, StepKind
+from .choices import ENDED_STAGES, REPEATABLE, Outcome, PersonRole, Stage, StepKind
 
 K = StepKind
 
@@ -80,6 +81,10 @@ class History:
     def admission_approval(self):
         return self.last(K.ADMISSION_APPROVAL, passed=True)
 
+    def thought_reports_from(self) -> dt.date | None:
+        """Thought reports are due from the activist date (a 预备党员 transferred in: from their admission)."""
+        return self.activist_on or self.probation_start()
+
     def probation_start(self) -> dt.date | None:
         """细则 第三十一条: probation counts from the branch meeting that accepted the person."""
         meeting = self.admission_meeting
@@ -117,6 +122,33 @@ class History:
             return None
         postponed = self.last(K.CONVERSION_POSTPONEMENT)
         return add_months(end, postponed.months) if postponed else end
+
+    def _decided(self, meeting, approval_kind):
+        return [a for a in self.all(approval_kind) if (a.on, a.pk or 0) >= (meeting.on, meeting.pk or 0)]
+
+    def pending_admission_meeting(self):
+        """The latest branch resolution to admit that the 党委 has not decided on yet."""
+        meeting = self.admission_meeting
+        if meeting is None or self._decided(meeting, K.ADMISSION_APPROVAL):
+            return None
+        return meeting
+
+    def admission_refused(self):
+        """The 党委's 不批准 of the latest resolution to admit, when that is where the file stands: the branch may
+        discuss again at a new 支部党员大会 (after a new 预审 where the time limit requires it) or end the file."""
+        meeting = self.admission_meeting
+        if meeting is None:
+            return None
+        decided = self._decided(meeting, K.ADMISSION_APPROVAL)
+        return decided[-1] if decided and not decided[-1].passed else None
+
+    def conversion_refused(self):
+        """The 党委's 不批准 of the latest conversion resolution: the branch discusses the conversion again."""
+        meeting = self.last(K.CONVERSION_MEETING, passed=True)
+        if meeting is None:
+            return None
+        decided = self._decided(meeting, K.CONVERSION_APPROVAL)
+        return decided[-1] if decided and not decided[-1].passed else None
 
     def pending_conversion_meeting(self):
         """The latest passed conversion meeting not yet decided by the 党委."""
@@ -157,6 +189,8 @@ PREREQUISITES = {
     K.CONVERSION_MEETING: [],
     K.CONVERSION_APPROVAL: [(K.CONVERSION_MEETING, True)],
     K.ARCHIVING: [(K.CONVERSION_APPROVAL, True)],
+    K.CLOSURE: [],
+    K.NOT_RECOGNISED: [],
 }
 # Steps of the probation, open to a 预备党员 admitted here or transferred in.
 PROBATION_STEPS = {K.CONVERSION_POSTPONEMENT, K.CONVERSION_APPLICATION, K.CONVERSION_MEETING, K.CONVERSION_APPROVAL,
@@ -178,8 +212,16 @@ def check_order(history: History, kind, on: dt.date | None, v: Verdict, today: d
         return
     if on < candidate.applied_on:
         v.refuse("on", f"日期不能早于递交入党申请书的日期（{fmt(candidate.applied_on)}）")
-    if candidate.stage in (Stage.FULL, Stage.CANCELLED) and kind != K.ARCHIVING:
+    if candidate.stage in ENDED_STAGES and kind != K.ARCHIVING and not (
+            kind == K.NOT_RECOGNISED and candidate.stage == Stage.FULL):
         v.refuse("kind", f"该同志已是“{Stage(candidate.stage).label}”，发展程序已经结束")
+        return
+    if kind == K.CLOSURE and candidate.stage not in (Stage.APPLICANT, Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET):
+        v.refuse("kind", "已被批准为预备党员的，不能终止发展：预备期满讨论转正（可延长预备期或取消预备党员资格），"
+                         "发展违规的由党委不予承认")
+        return
+    if kind == K.NOT_RECOGNISED and candidate.member_id is None:
+        v.refuse("kind", f"不予承认适用于已被批准入党的同志{cite('not_recognised')}；尚未批准的，可终止发展")
         return
     if kind not in REPEATABLE and kind not in (K.PRE_REVIEW, K.POLITICAL_REVIEW) and history.has(kind):
         v.refuse("kind", f"“{_label(kind)}”已经登记过")
@@ -208,11 +250,23 @@ def check_age(birth_date: dt.date, applied_on: dt.date) -> str | None:
 
 
 def full_member_refusal(member, on: dt.date) -> str | None:
-    if member.status != MemberStatus.NORMAL:
+    """Whether the member was a full member with a normal 党籍 on `on` (a backfilled step is judged by that day)."""
+    status = member_history.status_on(member, on)
+    if status is not None and status != MemberStatus.NORMAL:
+        return f"{member.name}在{fmt(on)}的党籍状态为“{MemberStatus(status).label}”"
+    if status is None and member.status != MemberStatus.NORMAL:
         return f"{member.name}的党籍状态为“{member.get_status_display()}”"
-    if member.category != Category.FULL or member.converted_on is None or member.converted_on > on:
-        return f"{member.name}不是正式党员"
+    if member.converted_on is None or member.converted_on > on or not member_history.full_on(member, on):
+        return f"{member.name}在{fmt(on)}不是正式党员"
     return None
+
+
+def voting_roll(org, on: dt.date) -> tuple[int, int]:
+    """细则 第十九、二十条: the voting members due to attend the branch meeting held on `on`, and the members of the
+    branch that day not counted (预备党员, 留党察看). The roll is the branch's on the meeting date, not today's."""
+    roll = member_history.roll_on(org, on)
+    due = len(member_history.voting_members_on(org, on, roll))
+    return due, len(roll) - due
 
 
 def vote_counts(v: Verdict, data: dict, due: int, on: dt.date) -> bool | None:
@@ -253,12 +307,35 @@ def leaving_refusal(candidate, on: dt.date) -> str | None:
     return None
 
 
-def approver_refusal(org, on: dt.date) -> str | None:
+def approver_refusal(org, on: dt.date, kind=None) -> str | None:
+    """细则 第二十二条: only a 党委 approves (a 党总支 reviews); a 基层党委 under a 乡镇（街道）党委 reviews too, unless
+    the county committee authorised it (`township_*` codes, set by the deployment)."""
     allowed = rulebook.value("admission_approver_org_types", on)
     if org is None or org.org_type not in allowed:
-        kind = org.get_org_type_display() if org is not None else "该组织"
-        return f"{kind}不能审批，只有党委有审批权，党总支只能审议{cite('admission_approver_org_types')}"
+        label = org.get_org_type_display() if org is not None else "该组织"
+        return f"{label}不能审批，只有党委有审批权，党总支只能审议{cite('admission_approver_org_types')}"
+    if kind in TOWNSHIP_CHECKED and (township := township_above(org, on)) is not None:
+        return (f"{org.name}是{township.name}所属的基层党委，只能审议，不能审批预备党员（未经县级党委授权），"
+                f"应报{township.name}审批{cite('township_committee_codes')}")
     return None
+
+
+# The acts of the 党委 with the power to approve admission: the 预审 and the approvals (细则 第十八、二十二条).
+TOWNSHIP_CHECKED = {K.PRE_REVIEW, K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.NOT_RECOGNISED}
+
+
+def township_above(org, on: dt.date):
+    """The 乡镇（街道）党委 above `org` when `org` is a 基层党委 under it without the county committee's
+    authorisation to approve; None when `org` may approve."""
+    townships = set(rulebook.value("township_committee_codes", on) or [])
+    if not townships or org.code in townships or org.code in set(
+            rulebook.value("township_authorised_approver_codes", on) or []):
+        return None
+    from dangjian.orgs.models import Organization
+
+    steplen = Organization.steplen
+    prefixes = [org.path[:i] for i in range(steplen, len(org.path), steplen)]
+    return Organization.objects.filter(path__in=prefixes, code__in=townships).order_by("-depth").first()
 
 
 def assessments_missing(history: History, until: dt.date) -> int:
@@ -348,7 +425,9 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
     elif kind == K.APPLICATION_FORM:
         pass
     elif kind == K.ADMISSION_MEETING:
-        if history.admission_meeting is not None:
+        if history.pending_admission_meeting() is not None:
+            v.refuse("kind", "支部党员大会已经通过接收该同志为预备党员，尚待上级党委审批")
+        elif history.admission_meeting is not None and history.admission_refused() is None:
             v.refuse("kind", "支部党员大会已经通过接收该同志为预备党员")
         pre = history.last(K.PRE_REVIEW, passed=True)
         months = rulebook.value("meeting_after_prereview_months", pre.on)
@@ -361,9 +440,13 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
         if not people.get(PersonRole.TALKER):
             v.refuse("talkers", f"请填写党委派出谈话的党委委员或组织员{cite('committee_talk')}")
     elif kind == K.ADMISSION_APPROVAL:
-        meeting = history.admission_meeting
+        meeting = history.pending_admission_meeting()
         soft, hard = value("admission_approval_months")
-        if on > add_months(meeting.on, hard):
+        if meeting is None:
+            v.refuse("kind", "没有待审批的支部党员大会决议（上级党委不批准的，支部可重新召开支部党员大会讨论，或终止发展）")
+        elif on < meeting.on:
+            v.refuse("on", f"日期不能早于支部党员大会的日期（{fmt(meeting.on)}）")
+        elif on > add_months(meeting.on, hard):
             v.refuse("on", f"上级党委审批预备党员最长不得超过 {hard} 个月（支部大会于 {fmt(meeting.on)} 通过，应于 "
                            f"{fmt(add_months(meeting.on, hard))} 前审批）{cite('admission_approval_months')}")
         elif on > add_months(meeting.on, soft):
@@ -399,10 +482,16 @@ def check_step(history: History, kind, data: dict, people: dict, *, today: dt.da
     elif kind == K.ARCHIVING:
         if candidate.stage != Stage.FULL:
             v.refuse("kind", "转为正式党员后，才将入党材料归档")
+    elif kind == K.CLOSURE:
+        if not (data.get("opinion") or "").strip():
+            v.refuse("opinion", "请填写终止发展的原因（如上级党委不批准、本人撤回申请、不再具备条件）")
+    elif kind == K.NOT_RECOGNISED:
+        if not (data.get("opinion") or "").strip():
+            v.refuse("opinion", f"请填写不予承认的原因（违反规定发展、不符合党员条件的情形）{cite('not_recognised')}")
     if kind in (K.ADMISSION_MEETING, K.CONVERSION_MEETING):
         v.passed = vote_counts(v, data, data.get("due_count") or 0, on)
-    if kind in (K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.PRE_REVIEW, K.TARGET_CONSENT):
-        if refusal := approver_refusal(data.get("org"), on):
+    if kind in (K.ADMISSION_APPROVAL, K.CONVERSION_APPROVAL, K.PRE_REVIEW, K.TARGET_CONSENT, K.NOT_RECOGNISED):
+        if refusal := approver_refusal(data.get("org"), on, kind):
             v.refuse("org", refusal)
     v.version = version
     return v

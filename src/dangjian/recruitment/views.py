@@ -24,9 +24,11 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.queries import top_visible
 
 from . import actions, paperwork, queries
-from .choices import COMMITTEE_STEPS, DocumentKind, Stage, StepKind
-from .forms import ApplicationForm, HolidayForm, StepForm, TemplateForm, TransferredInForm
-from .models import Candidate, DocumentTemplate, Holiday
+from .choices import COMMITTEE_STEPS, ENDED_STAGES, OWN_ACTION_STEPS, DocumentKind, Stage, StepKind
+from .forms import (
+    ApplicationForm, HolidayForm, MoveFileForm, StepForm, TemplateForm, ThoughtReportForm, ThoughtReportReviewForm, TransferredInForm,
+)
+from .models import Candidate, DocumentTemplate, Holiday, ThoughtReport
 from .workdays import covered_by_builtin
 
 K = StepKind
@@ -88,14 +90,27 @@ class CandidateView(RecruitmentScoped, TemplateView):
         approver = actions.approving_org(candidate)
         can_approve = approver is not None and Organization.objects.restrict(
             user, roles.RECRUITMENT_APPROVE).filter(pk=approver.pk).exists()
-        kinds = [(k, label) for k, label in StepKind.choices if k != K.APPLICATION
+        kinds = [(k, label) for k, label in StepKind.choices if k not in OWN_ACTION_STEPS
                  and ((k in COMMITTEE_STEPS and can_approve) or (k not in COMMITTEE_STEPS and can_manage))]
-        if candidate.stage in (Stage.FULL, Stage.CANCELLED):  # the procedure is over; only the archiving is left
-            kinds = [(k, label) for k, label in kinds if k == K.ARCHIVING and not history.has(K.ARCHIVING)]
+        if candidate.stage in ENDED_STAGES:  # the procedure is over; only the archiving (or 不予承认) is left
+            kinds = [(k, label) for k, label in kinds if (k == K.ARCHIVING and not history.has(K.ARCHIVING)) or (
+                k == K.NOT_RECOGNISED and candidate.stage == Stage.FULL)]
+        elif candidate.member_id is None:
+            kinds = [(k, label) for k, label in kinds if k != K.NOT_RECOGNISED]
+        else:
+            kinds = [(k, label) for k, label in kinds if k != K.CLOSURE]
+        reports = list(candidate.thought_reports.defer("content").select_related("reviewed_by"))
+        timeline = sorted([(s.on, 0, s.pk, "step", s) for s in steps] +
+                          [(r.submitted_on, 1, r.pk, "report", r) for r in reports], key=lambda e: e[:3])
+        can_move = can_manage and candidate.stage not in ENDED_STAGES
         return super().get_context_data(
-            candidate=candidate, steps=steps, deadlines=queries.candidate_deadlines(candidate, history),
+            candidate=candidate, steps=steps, timeline=[(e[3], e[4]) for e in timeline],
+            deadlines=queries.candidate_deadlines(candidate, history),
             next=queries.next_step(candidate, history), probation_end=history.probation_end(), kinds=kinds,
-            documents=DocumentKind.choices, approver=approver, **kwargs)
+            documents=DocumentKind.choices, approver=approver, can_manage=can_manage, can_move=can_move,
+            report_form=ThoughtReportForm(initial={"submitted_on": dt.date.today()})
+            if can_manage and candidate.stage in actions.THOUGHT_REPORT_STAGES else None,
+            review_form=ThoughtReportReviewForm() if can_manage else None, **kwargs)
 
 
 class ApplyView(RecruitmentScoped, ActionFormView):
@@ -149,7 +164,7 @@ class StepView(RecruitmentScoped, View):
     def _setup(self, pk):
         candidate = self.get_scoped_object(pk=pk)
         kind = self.request.GET.get("kind") or self.request.POST.get("kind") or ""
-        if kind not in StepKind.values or kind == K.APPLICATION:
+        if kind not in StepKind.values or kind in OWN_ACTION_STEPS:
             return candidate, None, None, None
         user = self.request.user
         members = Member.objects.restrict(user, roles.MEMBER_VIEW)
@@ -272,6 +287,111 @@ class HolidaysView(RecruitmentScoped, ActionFormView):
 
     def get_success_url(self, obj) -> str:
         return reverse("recruitment:holidays")
+
+
+class MoveView(RecruitmentScoped, ActionFormView):
+    """Move the file to the branch where the person now works or lives; that branch continues the steps."""
+
+    perm = roles.RECRUITMENT_MANAGE
+    template_name = "recruitment/move.html"
+    context_name = "candidate"
+    success_message = "已将 {obj.candidate.name} 的发展党员材料转至 {obj.org.name}"
+
+    def get_form(self, target, data=None):
+        orgs = (Organization.objects.restrict(self.request.user, self.perm)
+                .filter(org_type__in=actions.ADMITTING_ORG_TYPES, status="active").exclude(pk=target.org_id)
+                .order_by("path"))
+        return MoveFileForm(data, orgs=orgs, initial={"on": dt.date.today()})
+
+    def perform(self, target, form):
+        return actions.do_move_file(target, to_org=form.cleaned_data["org"], on=form.cleaned_data["on"],
+                                    reason=form.cleaned_data["reason"], actor=self.request.user)
+
+    def get_success_url(self, obj) -> str:
+        return reverse("recruitment:candidate", args=[obj.candidate_id])
+
+
+class ThoughtReportAddView(RecruitmentScoped, View):
+    """Record a thought report handed in (思想汇报); a refusal comes back as a message on the person's page."""
+
+    perm = roles.RECRUITMENT_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        candidate = self.get_scoped_object()
+        form = ThoughtReportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" if f in form.fields else e[0]
+                                             for f, e in form.errors.items()))
+            return redirect("recruitment:candidate", candidate.pk)
+        try:
+            actions.do_record_thought_report(candidate, submitted_on=form.cleaned_data["submitted_on"],
+                                             summary=form.cleaned_data["summary"], upload=form.cleaned_data["file"],
+                                             actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已登记思想汇报")
+        return redirect("recruitment:candidate", candidate.pk)
+
+
+class ThoughtReportScoped(ScopedViewMixin):
+    scoped_model = ThoughtReport
+    perm = roles.RECRUITMENT_VIEW
+
+
+class ThoughtReportReviewView(ThoughtReportScoped, View):
+    """The branch's comment on a thought report."""
+
+    perm = roles.RECRUITMENT_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        report = self.get_scoped_object()
+        try:
+            actions.do_review_thought_report(report, comment=request.POST.get("comment", ""), actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已填写审阅意见")
+        return redirect("recruitment:candidate", report.candidate_id)
+
+
+class ThoughtReportFileView(ThoughtReportScoped, View):
+    """The original of a thought report, as handed in."""
+
+    def get(self, request, pk):
+        report = self.get_scoped_object()
+        if not report.content:
+            raise Http404("该思想汇报没有上传原件")
+        from dangjian.exchange.exporting import content_disposition
+
+        response = HttpResponse(bytes(report.content), content_type=report.content_type)
+        response["Content-Disposition"] = content_disposition(report.filename, f"thought-report-{report.pk}")
+        audit.record("recruitment.thought_report_file", actor=request.user, obj=report.candidate,
+                     detail=report.filename[:200])
+        return response
+
+
+class HolidayDeleteView(RecruitmentScoped, View):
+    """Remove a day entered by mistake (POST day=YYYY-MM-DD)."""
+
+    scoped_model = Holiday
+    perm = roles.CALENDAR_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            day = dt.date.fromisoformat(request.POST.get("day", ""))
+        except ValueError:
+            day = None
+        try:
+            actions.do_delete_holiday(day=day, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已删除 {day:%Y-%m-%d} 的登记")
+        return redirect("recruitment:holidays")
 
 
 def docx_response(content: bytes, filename: str, ascii_fallback: str) -> HttpResponse:

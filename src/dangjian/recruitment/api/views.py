@@ -7,7 +7,10 @@ step is recorded when it is sent again with `acknowledged: true`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
@@ -23,8 +26,8 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from .. import actions, paperwork, queries
-from ..choices import DocumentKind, MeetingType, Outcome, PersonRole, Stage, StepKind
-from ..models import Candidate, Step
+from ..choices import OWN_ACTION_STEPS, DocumentKind, MeetingType, Outcome, PersonRole, Stage, StepKind
+from ..models import Candidate, Holiday, Step, ThoughtReport
 from ..views import docx_response
 
 
@@ -100,7 +103,7 @@ class ApplicationSerializer(serializers.Serializer):
 
 
 class StepWriteSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[c for c in StepKind.choices if c[0] != StepKind.APPLICATION])
+    kind = serializers.ChoiceField(choices=[c for c in StepKind.choices if c[0] not in OWN_ACTION_STEPS])
     on = serializers.DateField()
     org = serializers.IntegerField(required=False, allow_null=True, help_text="党委办理的环节：办理的上级党组织")
     opinion = serializers.CharField(required=False, allow_blank=True, default="")
@@ -122,6 +125,12 @@ class StepWriteSerializer(serializers.Serializer):
     acknowledged = serializers.BooleanField(default=False, help_text="已知悉提示（时限等），仍登记")
 
 
+class MoveSerializer(serializers.Serializer):
+    org = serializers.IntegerField(help_text="接收的党支部编号（须在您的管理范围内）")
+    on = serializers.DateField(help_text="转移日期")
+    reason = serializers.CharField(max_length=500, help_text="转移原因")
+
+
 class TransferInSerializer(serializers.Serializer):
     member = serializers.IntegerField(help_text="转入的预备党员的党员编号")
 
@@ -138,7 +147,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
     scoped_model = Candidate
     default_perm = roles.RECRUITMENT_VIEW
     scope_perms = {"steps": roles.RECRUITMENT_VIEW, "document": roles.RECRUITMENT_VIEW,
-                   "transferred_in": roles.RECRUITMENT_MANAGE}
+                   "transferred_in": roles.RECRUITMENT_MANAGE, "move": roles.RECRUITMENT_MANAGE}
     serializer_class = CandidateSerializer
 
     def get_queryset(self):
@@ -201,6 +210,17 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         return Response(StepSerializer(Step.objects.prefetch_related("people__member").get(pk=step.pk)).data,
                         status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=MoveSerializer, responses={201: StepSerializer}, summary="转移到其他党支部")
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        candidate = self.get_object()
+        body = MoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        org = resolve_in_scope(Organization, request.user, roles.RECRUITMENT_MANAGE, body.validated_data["org"], "org")
+        step = actions.do_move_file(candidate, to_org=org, on=body.validated_data["on"],
+                                    reason=body.validated_data["reason"], actor=request.user)
+        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(parameters=[OpenApiParameter("kind", str, enum=DocumentKind.values, required=False,
                                                 description="不带 kind 时列出可生成的文书")],
                    responses={(200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"): bytes},
@@ -216,3 +236,116 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
             raise ApiValidationError(exc.message_dict) from None
         audit.record("recruitment.document", actor=request.user, obj=candidate, detail=filename[:200])
         return docx_response(content, filename, f"recruitment-{candidate.pk}.docx")
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ["day", "is_working_day", "name"]
+        extra_kwargs = {"day": {"validators": []}}  # the action updates an entered day in place
+
+
+@extend_schema(parameters=[OpenApiParameter("year", int, description="只看某一年")])
+class HolidayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """节假日与调休：内置日历（chinese-calendar）未收录的年份，由系统管理员登记法定节假日和调休上班日；
+    公示期等工作日时限据此计算。登记和删除均记入审计日志。"""
+
+    scoped_model = Holiday
+    default_perm = roles.CALENDAR_MANAGE
+    serializer_class = HolidaySerializer
+    lookup_field = "day"
+    lookup_value_regex = r"\d{4}-\d{2}-\d{2}"
+
+    def get_queryset(self):
+        if not self.request.user.has_perm_anywhere(roles.CALENDAR_MANAGE):
+            raise Http404
+        queryset = super().get_queryset().order_by("day")
+        if raw := self.request.query_params.get("year"):
+            if not raw.isdigit():
+                raise ApiValidationError({"year": ["年份应为整数"]})
+            queryset = queryset.filter(day__year=int(raw))
+        return queryset
+
+    def get_object(self):
+        try:
+            day = dt.date.fromisoformat(self.kwargs["day"])
+        except ValueError:
+            raise Http404 from None
+        return get_object_or_404(self.get_queryset(), day=day)
+
+    @extend_schema(request=HolidaySerializer, responses={201: HolidaySerializer}, summary="登记节假日或调休上班日")
+    def create(self, request):
+        self.get_queryset()  # 404 for a user who may not keep the calendar
+        body = HolidaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        holiday = actions.do_set_holiday(day=data["day"], is_working_day=data.get("is_working_day", False),
+                                         name=data["name"], actor=request.user)
+        return Response(HolidaySerializer(holiday).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None}, summary="删除误登记的日期")
+    def destroy(self, request, day=None):
+        holiday = self.get_object()
+        actions.do_delete_holiday(day=holiday.day, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ThoughtReportSerializer(serializers.ModelSerializer):
+    has_original = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ThoughtReport
+        fields = ["id", "candidate", "submitted_on", "summary", "filename", "has_original", "comment", "reviewed_on"]
+
+    def get_has_original(self, report) -> bool:
+        return bool(report.content_type)
+
+
+class ThoughtReportWriteSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(help_text="发展党员对象编号")
+    submitted_on = serializers.DateField()
+    summary = serializers.CharField()
+    file = serializers.FileField(required=False, allow_null=True, help_text="原件：PDF、Word（.docx）或 JPEG、PNG")
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField()
+
+
+@extend_schema(parameters=[OpenApiParameter("candidate", int, description="只看某一发展党员对象")])
+class ThoughtReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """思想汇报：入党积极分子、发展对象和预备党员定期递交（间隔为本地规定），党支部审阅；登记和审阅记入审计日志。"""
+
+    scoped_model = ThoughtReport
+    default_perm = roles.RECRUITMENT_VIEW
+    scope_perms = {"review": roles.RECRUITMENT_MANAGE}
+    serializer_class = ThoughtReportSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset().defer("content").order_by("candidate_id", "submitted_on", "id")
+        if raw := self.request.query_params.get("candidate"):
+            if not raw.isdigit():
+                raise ApiValidationError({"candidate": ["发展党员对象编号应为整数"]})
+            queryset = queryset.filter(candidate_id=int(raw))
+        return queryset
+
+    @extend_schema(request={"multipart/form-data": ThoughtReportWriteSerializer, "application/json":
+                            ThoughtReportWriteSerializer}, responses={201: ThoughtReportSerializer},
+                   summary="登记思想汇报")
+    def create(self, request):
+        body = ThoughtReportWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        candidate = resolve_in_scope(Candidate, request.user, roles.RECRUITMENT_MANAGE, data["candidate"], "candidate")
+        report = actions.do_record_thought_report(candidate, submitted_on=data["submitted_on"], summary=data["summary"],
+                                                  upload=data.get("file"), actor=request.user)
+        return Response(ThoughtReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReviewSerializer, responses=ThoughtReportSerializer, summary="填写审阅意见")
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        report = self.get_object()
+        body = ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = actions.do_review_thought_report(report, comment=body.validated_data["comment"], actor=request.user)
+        return Response(ThoughtReportSerializer(report).data)
