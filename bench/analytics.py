@@ -130,16 +130,16 @@ def generate(scale: float) -> None:
                 status_reason, org_id)
             SELECT g, now(), now(), 1, '党员' || g, '', CASE WHEN g % 3 = 0 THEN 'female' ELSE 'male' END,
                 CASE WHEN g % 13 = 0 THEN '回族' ELSE '汉族' END, 'x', 'bench-' || g,
-                date '1940-01-01' + (g * 7919 % 29000), '',
+                date '1940-01-01' + (g::bigint * 7919 % 29000)::int, '',
                 (ARRAY['postgraduate','undergraduate','junior_college','secondary_vocational','high_school',
                        'middle_school_or_below',''])[1 + g % 7], 'none',
                 (ARRAY['worker','farmer','professional','manager','official','student','other','retired'])[1 + g % 8],
-                '', least(date '1940-01-01' + (g * 7919 % 29000) + 6600 + g % 9000, %(today)s - 30),
+                '', least(date '1940-01-01' + (g::bigint * 7919 % 29000)::int + 6600 + g % 9000, %(today)s - 30),
                 CASE WHEN g % 20 = 0 THEN NULL
-                     ELSE least(date '1940-01-01' + (g * 7919 % 29000) + 6600 + g % 9000, %(today)s - 30) + 365 END,
+                     ELSE least(date '1940-01-01' + (g::bigint * 7919 % 29000)::int + 6600 + g % 9000, %(today)s - 30) + 365 END,
                 CASE WHEN g % 20 = 0 THEN 'probationary' ELSE 'full' END, '', '', false, false, 'normal', '',
                 %(b0)s + g %% %(nb)s
-            FROM generate_series(1::bigint, %(m)s) g""".replace("% 3", "%% 3").replace("% 13", "%% 13")
+            FROM generate_series(1, %(m)s) g""".replace("% 3", "%% 3").replace("% 13", "%% 13")
                        .replace("% 29000", "%% 29000").replace("% 7]", "%% 7]").replace("% 8]", "%% 8]")
                        .replace("% 9000", "%% 9000").replace("% 20", "%% 20"), params)
         cursor.execute("SELECT setval(pg_get_serial_sequence('members_member', 'id'), %(m)s)", params)
@@ -152,7 +152,7 @@ def generate(scale: float) -> None:
             SELECT ({kinds})[1 + g %% 10], %(today)s - (g * 31 %% 420), now(),
                    CASE WHEN g %% 10 = 3 THEN 2 ELSE 1 END, '', '{{}}', 1 + (g * 7) %% %(m)s,
                    %(b0)s + (1 + (g * 7) %% %(m)s) %% %(nb)s
-            FROM generate_series(1::bigint, %(f)s) g""", params)
+            FROM generate_series(1, %(f)s) g""", params)
         cursor.execute("""
             INSERT INTO dues_duesstandard (created_at, updated_at, version, effective_from, category, base_kind,
                 monthly_amount, explanation, status, declared_by_id, member_id)
