@@ -57,6 +57,7 @@ def _isolated_import_files(settings, tmp_path):
     """Uploaded files waiting for import live in the test's own folder."""
     settings.IMPORT_DIR = tmp_path / "imports"
     settings.EXCHANGE_KEY_FILE = tmp_path / "exchange-keys.json"
+    settings.ANALYTICS_DIR = tmp_path / "analytics"  # the indicators' staging file
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,7 @@ def test_a_failed_enqueue_leaves_the_day_open_for_the_next_tick():
 
 def test_a_switched_off_job_is_never_enqueued(settings):
     settings.ALERTS_NIGHTLY_AT = "off"
+    settings.ANALYTICS_NIGHTLY_AT = "off"
     assert schedule.run_due(at(15, 3)) == []
     settings.ALERTS_NIGHTLY_AT = "2点"
     with pytest.raises(ImproperlyConfigured) as exc:

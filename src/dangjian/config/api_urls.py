@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from dangjian.accounts.api.views import TokenView
 from dangjian.alerts.api.views import (EvaluationViewSet, FindingViewSet, RectificationTaskViewSet,
                                        WarningRuleViewSet)
+from dangjian.analytics.api import RefreshRunViewSet
 from dangjian.cockpit.api.views import CockpitViewSet
 from dangjian.core.rule_settings_api import RuleSettingViewSet
 from dangjian.dues.api.views import DuesCalculateView
@@ -51,6 +52,7 @@ router.register("recruitment-holidays", HolidayViewSet, basename="recruitment-ho
 router.register("recruitment-thought-reports", ThoughtReportViewSet, basename="recruitment-thought-report")
 # The cockpit (数字驾驶舱)
 router.register("cockpit/orgs", CockpitViewSet, basename="cockpit")
+router.register("analytics/refresh-runs", RefreshRunViewSet, basename="analytics-refresh-run")
 
 
 class SchemaView(SpectacularAPIView):

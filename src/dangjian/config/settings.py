@@ -205,6 +205,10 @@ TASKS = {
 
 # Early warnings: the worker enqueues the evaluation every day at this local time ("off" to leave it to cron).
 ALERTS_NIGHTLY_AT = os.environ.get("DANGJIAN_ALERTS_NIGHTLY_AT", "02:00")
+# Indicators: the worker refreshes them every day at this local time ("off" to leave it to cron), on this engine.
+ANALYTICS_NIGHTLY_AT = os.environ.get("DANGJIAN_ANALYTICS_NIGHTLY_AT", "03:00")
+ANALYTICS_ENGINE = os.environ.get("DANGJIAN_ANALYTICS_ENGINE", "duckdb")
+ANALYTICS_DIR = Path(os.environ.get("DANGJIAN_ANALYTICS_DIR", DATA_DIR / "analytics"))
 # Early warnings: outgoing channels for task events besides the in-app inbox (dotted paths of alerts.notify adapters).
 ALERTS_NOTIFIERS = [p for p in os.environ.get("DANGJIAN_ALERTS_NOTIFIERS", "dangjian.alerts.notify.ConsoleAdapter")
                     .split(",") if p.strip()]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("export/", include(("dangjian.exchange.export_urls", "export"))),
     path("orglife/", include(("dangjian.orglife.urls", "orglife"))),  # organisational life (组织生活)
     path("cockpit/", include(("dangjian.cockpit.urls", "cockpit"))),  # 数字驾驶舱
+    path("analytics/", include(("dangjian.analytics.urls", "analytics"))),  # 指标计算、党员活力指数
     path("statistics/", include(("dangjian.exchange.statistics.urls", "statistics"))),  # 党内统计年报
     path("api/v1/", include("dangjian.config.api_urls")),
 ]

@@ -147,6 +147,21 @@ ORGLIFE = {
     "orglife_reminder_days": {"month": 7, "quarter": 15, "year": 92},
 }
 
+# -- analytics (指标与活力指数): local practice, no regulation fixes these numbers [LOCAL] ---------------------------
+ANALYTICS = {
+    # 党员活力指数: points per behaviour fact of the last 12 months, by kind: [points per unit, most points] (decimal
+    # strings); the unit is one fact, or one 学时 for study; for dues one month paid, net of the reversed ones.
+    # The sum is at most 100.
+    "vitality_points": {"attendance": ["5", "40"], "check_in": ["2", "10"], "study": ["1", "32"],
+                        "dues_payment": ["2", "24"], "login": ["0.5", "6"], "task_step": ["1", "5"],
+                        "recruitment_step": ["1", "5"]},
+    # A member is active when they left at least one fact within this many days (党组织活跃度).
+    "vitality_active_days": 90,
+    # 支部活力指数: the weights of the members' average vitality, the 组织生活规范指数 and the 党组织活跃度 (each on a
+    # 0..100 scale); the index is their weighted mean.
+    "branch_vitality_weights": {"member_avg": 50, "compliance": 30, "activity": 20},
+}
+
 # -- recruitment (发展党员): RULES.md §1 ----------------------------------------------------------------------------
 RECRUITMENT = {
     # 细则 第七条: the organisation talks with the applicant within 1 month of receiving the application.
@@ -263,6 +278,7 @@ VERSIONS: list[RuleVersion] = [
             **LIFECYCLE,
             **ALERTS,
             **ORGLIFE,
+            **ANALYTICS,
             **RECRUITMENT,
             **RECRUITMENT_2014,
         },
@@ -282,6 +298,7 @@ VERSIONS: list[RuleVersion] = [
             **LIFECYCLE,
             **ALERTS,
             **ORGLIFE,
+            **ANALYTICS,
             **RECRUITMENT,
             **RECRUITMENT_2026,
         },
@@ -348,6 +365,9 @@ CITATIONS = {
     "orglife_reminder_days": "本地规定（周期结束前提醒天数）",
     "general_meeting_vote": "《中国共产党支部工作条例（试行）》第十一条（有表决权的到会党员超过半数方可进行表决，赞成人数超过应到会"
                             "有表决权党员的半数为通过）",
+    "vitality_points": "本地规定（党员活力指数各类行为的计分）",
+    "vitality_active_days": "本地规定（党组织活跃度统计天数）",
+    "branch_vitality_weights": "本地规定（支部活力指数的构成权重）",
     **RECRUITMENT_CITATIONS,
 }
 
@@ -382,6 +402,9 @@ ADJUSTABLE = {
     "checkin_radius_metres": "签到位置范围（米）",
     "admission_approver_org_types": "可审批接收预备党员的党组织类型",
     "recruitment_due_soon_days": "发展党员时限提前提醒天数",
+    "vitality_points": "党员活力指数计分（每项分值、上限）",
+    "vitality_active_days": "党组织活跃度统计天数",
+    "branch_vitality_weights": "支部活力指数构成权重（%）",
     "township_committee_codes": "乡镇（街道）党委的组织代码（其所属基层党委只审议不审批预备党员）",
     "township_authorised_approver_codes": "经县级党委授权可审批预备党员的乡镇（街道）所属基层党委代码",
     "thought_report_months": "入党积极分子、预备党员递交思想汇报间隔（月）",

@@ -39,9 +39,12 @@ def parse_time(text: str) -> dt.time | None:
 
 def jobs() -> list[Daily]:
     from dangjian.alerts.jobs import evaluate_warnings
+    from dangjian.analytics.jobs import refresh_indicators
 
     return [Daily("alerts.evaluate", parse_time(settings.ALERTS_NIGHTLY_AT),
-                  lambda on: evaluate_warnings.enqueue(on.isoformat()))]
+                  lambda on: evaluate_warnings.enqueue(on.isoformat())),
+            Daily("analytics.refresh", parse_time(settings.ANALYTICS_NIGHTLY_AT),
+                  lambda on: refresh_indicators.enqueue(on.isoformat()))]
 
 
 def run_due(now: dt.datetime | None = None, daily: list[Daily] | None = None) -> list[str]:

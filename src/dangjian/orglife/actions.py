@@ -247,6 +247,22 @@ def do_record_leave(meeting, *, member, approved: bool, reason: str, actor) -> A
     return row
 
 
+def _record_attendance_facts(meeting) -> None:
+    """Behaviour facts of a meeting recorded as held: one attendance per member present, and the study hours
+    the meeting credits (学时) to each of them, as the yearly study-hour count does."""
+    from dangjian.analytics import facts
+
+    present = list(Attendance.objects.filter(meeting=meeting, presence=Presence.PRESENT)
+                   .order_by("member_id").values_list("member_id", flat=True))
+    day, ref = meeting.held_on, facts.ref_of(meeting)
+    rows = [facts.fact("attendance", on=day, org_id=meeting.org_id, member_id=m, ref=ref,
+                       detail={"kind": meeting.kind}) for m in present]
+    if meeting.study_hours:
+        rows += [facts.fact("study", on=day, org_id=meeting.org_id, member_id=m, quantity=meeting.study_hours,
+                            ref=ref, detail={"kind": meeting.kind}) for m in present]
+    facts.record_many(rows)
+
+
 def _member_in(ids, member, field, label, errors):
     if member is None:
         return
@@ -293,6 +309,7 @@ def do_record_meeting(meeting, *, topic: str, chair=None, recorder=None, minutes
     meeting.minutes, meeting.decisions, meeting.study_hours = minutes.strip(), (decisions or "").strip(), hours
     if meeting.state == MeetingState.PLANNED:
         meeting.state = MeetingState.HELD
+        _record_attendance_facts(meeting)
     meeting.version += 1
     meeting.save()
     audit.record("orglife.record", actor=actor, obj=meeting, before=before, after=_meeting_dict(meeting),

@@ -145,6 +145,10 @@ def do_check_in(meeting, *, token: str, latitude=None, longitude=None, now: dt.d
         raise ValidationError(errors)
     row.presence, row.checked_in_at, row.method, row.distance_metres = Presence.PRESENT, now, CheckInMethod.QR, distance
     row.save()
+    from dangjian.analytics import facts
+
+    facts.record("check_in", on=timezone.localdate(now), org_id=meeting.org_id, member_id=row.member_id,
+                 ref=facts.ref_of(meeting))
     audit.record("orglife.checkin", actor=actor, obj=meeting, after={"member": row.member_id, "method": row.method,
                                                                      "distance": distance},
                  detail=f"{row.member.name}扫码签到")
