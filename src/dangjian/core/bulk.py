@@ -9,6 +9,12 @@ keys on the objects.
 
 from __future__ import annotations
 
+import datetime as _dt
+import decimal
+import json
+import uuid
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router
 from django.db.models import AutoField
 
@@ -65,6 +71,24 @@ _PLAIN = {models.CharField, models.TextField, models.IntegerField, models.Positi
 _MEMO = {models.DateField, models.DateTimeField, models.DecimalField}
 
 
+def _json_default(value):
+    """What DjangoJSONEncoder writes for the values the C encoder does not know (dates, decimals, UUIDs)."""
+    if isinstance(value, (_dt.date, _dt.time, decimal.Decimal, uuid.UUID, _dt.timedelta)):
+        return DjangoJSONEncoder().default(value)
+    raise TypeError(f"{type(value).__name__} 不能写成 JSON")
+
+
+_encode_json = json.JSONEncoder(default=_json_default).encode  # the C encoder; the same text as json.dumps
+
+
+def _json_text(field):
+    """For a plain JSONField (no custom encoder): the JSON text to insert, made by the C encoder in one call per
+    row instead of the field's adapter object (several times slower per value). None stays NULL."""
+    if type(field) is not models.JSONField or field.encoder not in (None, DjangoJSONEncoder):
+        return None
+    return lambda value: None if value is None else _encode_json(value)
+
+
 def insert_dicts(model, rows) -> int:
     """INSERT rows given as {attname: value} without building model instances (for hundreds of thousands of rows).
     Missing fields take their defaults; auto_now(_add) fields take one timestamp; values of plain types go as
@@ -82,13 +106,16 @@ def insert_dicts(model, rows) -> int:
             fill.append(field.get_default)  # the declared default, else "" for text that may be blank, else None
         prepare.append(None if type(field) in _PLAIN else field)
         memo.append({} if type(field) in _MEMO else None)
+    as_text = [_json_text(field) for field in fields]
     prepared = []
     for row in rows:
         values = []
-        for field, default, prep, seen in zip(fields, fill, prepare, memo):
+        for field, default, prep, seen, text in zip(fields, fill, prepare, memo, as_text):
             value = row[field.attname] if field.attname in row else default()
             if prep is None:
                 values.append(value)
+            elif text is not None:
+                values.append(text(value))
             elif seen is not None:  # the same date in every row is adapted once
                 if value not in seen:
                     seen[value] = prep.get_db_prep_save(value, connection)
