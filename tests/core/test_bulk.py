@@ -33,3 +33,23 @@ def test_an_encrypted_field_is_encrypted_by_the_fast_insert(world):
         (stored,) = cursor.fetchone()
     assert "违反工作纪律" not in str(stored)
     assert DisciplinaryAction.objects.get().reason == "违反工作纪律的具体情节"
+
+
+def test_json_of_dates_and_decimals_is_written_as_the_django_encoder_writes_it(world):
+    from decimal import Decimal
+
+    evidence = {"on": dt.date(2026, 2, 28), "amount": Decimal("12.50"), "名称": "支部", "ids": [1, None, True]}
+    bulk.insert_dicts(Finding, [{"key": "k1", "rule": "r", "org_id": world.br1.pk, "level": "red", "message": "m",
+                                 "evidence": evidence, "first_seen": dt.date(2026, 2, 28),
+                                 "last_seen": dt.date(2026, 2, 28)}])
+    assert Finding.objects.get(key="k1").evidence == {"on": "2026-02-28", "amount": "12.50", "名称": "支部",
+                                                      "ids": [1, None, True]}
+
+
+def test_a_value_json_cannot_hold_is_refused_before_anything_is_written(world):
+    with pytest.raises(TypeError):
+        bulk.insert_dicts(Finding, [{"key": f"k{i}", "rule": "r", "org_id": world.br1.pk, "level": "red",
+                                     "message": "m", "evidence": {"x": object() if i else 1},
+                                     "first_seen": dt.date(2026, 2, 28), "last_seen": dt.date(2026, 2, 28)}
+                                    for i in range(2)])
+    assert not Finding.objects.exists()

@@ -6,6 +6,8 @@ Called by `actions.do_run_evaluation` inside its transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -23,6 +25,15 @@ CHUNK = 2000
 
 def finding_key(code: str, hit: Hit) -> str:
     return f"{code}:{hit.org_id}:{hit.member_id or '-'}:{hit.detail_key}"
+
+
+_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                              default=bulk.json_default).encode
+
+
+def content_digest(level: str, message: str, evidence) -> str:
+    """What a finding says (level, message, evidence), as 32 hex digits: equal digests, nothing to rewrite."""
+    return hashlib.blake2b(_canonical([level, message, evidence]).encode(), digest_size=16).hexdigest()
 
 
 def deadline_for(level: str, on: dt.date) -> dt.date:
@@ -70,26 +81,31 @@ def run(on: dt.date, codes=None) -> Evaluation:
     codes = list(codes or REGISTRY)
     evaluation = Evaluation.objects.create(on=on, rules=codes)
     hits = collect(on, codes)
+    # The findings already known, without their evidence: the digest says whether a hit changes anything.
     existing = {row[1]: row for row in Finding.objects.filter(rule__in=codes).values_list(
-        "pk", "key", "level", "resolved_on", "message", "evidence")}
+        "pk", "key", "digest", "resolved_on")}
+    citations = {code: REGISTRY[code].citation[:300] for code in codes}
     new, changed, same, recurred = [], [], [], []
     for key, (code, hit) in hits.items():
+        message = hit.message[:500]
+        digest = content_digest(hit.level, message, hit.evidence)
         row = existing.get(key)
         if row is None:
             new.append({"key": key, "rule": code, "org_id": hit.org_id, "member_id": hit.member_id,
-                        "level": hit.level, "message": hit.message[:500], "citation": REGISTRY[code].citation[:300],
-                        "evidence": hit.evidence, "first_seen": on, "last_seen": on})
+                        "level": hit.level, "message": message, "citation": citations[code],
+                        "evidence": hit.evidence, "first_seen": on, "last_seen": on, "digest": digest})
             continue
-        pk, _, level, resolved_on, message, evidence = row
+        pk, _, known, resolved_on = row
         if resolved_on is not None:
             recurred.append(pk)
-        if (level, message, evidence) != (hit.level, hit.message[:500], hit.evidence) or resolved_on is not None:
-            changed.append(Finding(pk=pk, level=hit.level, message=hit.message[:500], evidence=hit.evidence,
-                                   last_seen=on, resolved_on=None))
+        if known != digest or resolved_on is not None:
+            changed.append(Finding(pk=pk, level=hit.level, message=message, evidence=hit.evidence,
+                                   last_seen=on, resolved_on=None, digest=digest))
         else:
             same.append(pk)
     bulk.insert_dicts(Finding, new)
-    Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on"], batch_size=CHUNK)
+    Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on", "digest"],
+                                batch_size=CHUNK)
     for part in bulk.chunks(recurred):
         Finding.objects.filter(pk__in=part).update(recurrences=F("recurrences") + 1)
     gone = [row[0] for key, row in existing.items() if key not in hits and row[3] is None]

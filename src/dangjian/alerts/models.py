@@ -72,6 +72,9 @@ class Finding(models.Model):
     last_seen = models.DateField("最近发现")
     resolved_on = models.DateField("消除日期", null=True, blank=True)
     recurrences = models.PositiveIntegerField("复现次数", default=0)
+    # A fingerprint of (level, message, evidence) as last written: the nightly run compares it instead of reading
+    # every finding's evidence back.
+    digest = models.CharField(max_length=32, blank=True, editable=False)
 
     objects = OrgScopedQuerySet.as_manager()
 

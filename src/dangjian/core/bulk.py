@@ -71,14 +71,14 @@ _PLAIN = {models.CharField, models.TextField, models.IntegerField, models.Positi
 _MEMO = {models.DateField, models.DateTimeField, models.DecimalField}
 
 
-def _json_default(value):
+def json_default(value):
     """What DjangoJSONEncoder writes for the values the C encoder does not know (dates, decimals, UUIDs)."""
     if isinstance(value, (_dt.date, _dt.time, decimal.Decimal, uuid.UUID, _dt.timedelta)):
         return DjangoJSONEncoder().default(value)
     raise TypeError(f"{type(value).__name__} 不能写成 JSON")
 
 
-_encode_json = json.JSONEncoder(default=_json_default).encode  # the C encoder; the same text as json.dumps
+_encode_json = json.JSONEncoder(default=json_default).encode  # the C encoder; the same text as json.dumps
 
 
 def _json_text(field):
