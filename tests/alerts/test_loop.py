@@ -102,10 +102,12 @@ def test_a_level_change_updates_the_same_finding(world):
 
 def test_evidence_that_changed_is_rewritten_and_unchanged_findings_are_left_as_they_are(world):
     from dangjian.alerts.evaluation import content_digest
+    from dangjian.alerts.rules import REGISTRY
 
     task = arrears_task(world, months=3)
     finding = task.finding
-    assert finding.digest == content_digest(finding.level, finding.message, finding.evidence)
+    (hit,) = REGISTRY["dues_arrears"].evaluate(ON)  # the digest is of what the rule says, as it says it
+    assert finding.digest == content_digest(hit.level, hit.message, hit.evidence)
     # Written by an earlier version of the rule: same level and message, other evidence.
     Finding.objects.filter(pk=finding.pk).update(evidence={"months": []}, digest="0" * 32)
     run = actions.do_run_evaluation(ON, codes=CODES)

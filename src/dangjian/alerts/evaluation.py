@@ -16,7 +16,7 @@ from dangjian.core import bulk, rulebook
 
 from . import inbox
 from .choices import LEVEL_RANK, Level, StepKind, TaskState
-from .models import Evaluation, Finding, RectificationTask, TaskStep
+from .models import Evaluation, Finding, InboxMessage, RectificationTask, TaskStep
 from .rules import REGISTRY, Hit
 
 CHUNK = 2000
@@ -104,18 +104,21 @@ def run(on: dt.date, codes=None) -> Evaluation:
                                    last_seen=on, resolved_on=None, digest=digest))
         else:
             same.append(pk)
-    bulk.insert_dicts(Finding, new)
-    Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on", "digest"],
-                                batch_size=CHUNK)
-    for part in bulk.chunks(recurred):
-        Finding.objects.filter(pk__in=part).update(recurrences=F("recurrences") + 1)
-    gone = [row[0] for key, row in existing.items() if key not in hits and row[3] is None]
-    for part in bulk.chunks(gone):
-        Finding.objects.filter(pk__in=part).update(resolved_on=on)
-    # Every finding still active was seen today: one statement, however many there are.
-    Finding.objects.filter(rule__in=codes, resolved_on__isnull=True).exclude(last_seen=on).update(last_seen=on)
-    evaluation.opened, evaluation.still_open, evaluation.resolved = len(new), len(changed) + len(same), len(gone)
-    evaluation.tasks_opened, evaluation.tasks_reopened = open_tasks(on, codes)
+    # The findings, tasks, first steps and inbox messages of a first evaluation are hundreds of thousands of rows:
+    # on PostgreSQL their foreign keys are proven once per key at the end instead of by a trigger per row.
+    with bulk.references_proven_at_end(Finding, RectificationTask, TaskStep, InboxMessage):
+        bulk.insert_dicts(Finding, new)
+        Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on", "digest"],
+                                    batch_size=CHUNK)
+        for part in bulk.chunks(recurred):
+            Finding.objects.filter(pk__in=part).update(recurrences=F("recurrences") + 1)
+        gone = [row[0] for key, row in existing.items() if key not in hits and row[3] is None]
+        for part in bulk.chunks(gone):
+            Finding.objects.filter(pk__in=part).update(resolved_on=on)
+        # Every finding still active was seen today: one statement, however many there are.
+        Finding.objects.filter(rule__in=codes, resolved_on__isnull=True).exclude(last_seen=on).update(last_seen=on)
+        evaluation.opened, evaluation.still_open, evaluation.resolved = len(new), len(changed) + len(same), len(gone)
+        evaluation.tasks_opened, evaluation.tasks_reopened = open_tasks(on, codes)
     evaluation.tasks_escalated = escalate(on)
     evaluation.seconds = time.perf_counter() - started
     from django.utils import timezone
