@@ -108,6 +108,7 @@ def run(on: dt.date, codes=None) -> Evaluation:
     # on PostgreSQL their foreign keys are proven once per key at the end instead of by a trigger per row.
     with bulk.references_proven_at_end(Finding, RectificationTask, TaskStep, InboxMessage):
         bulk.insert_dicts(Finding, new)
+        bulk.refresh_statistics(Finding, len(new))
         Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on", "digest"],
                                     batch_size=CHUNK)
         for part in bulk.chunks(recurred):
@@ -149,6 +150,7 @@ def open_tasks(on: dt.date, codes) -> tuple[int, int]:
                          default=Value(deadlines[Level.YELLOW]), output_field=DateField()),
         "escalations": Value(0, output_field=IntegerField()), "reopened": Value(0, output_field=IntegerField()),
         "rectification_note": Value("", output_field=TextField())})
+    bulk.refresh_statistics(RectificationTask, opened)
     new_tasks = RectificationTask.objects.filter(pk__gt=watermark)
     bulk.insert_from_select(TaskStep, new_tasks, {
         "task_id": F("pk"), "kind": Value(StepKind.OPENED, output_field=CharField()), "on": day,

@@ -150,6 +150,16 @@ def insert_from_select(model, queryset, columns: dict) -> int:
         return cursor.rowcount
 
 
+def refresh_statistics(model, written: int, threshold: int = 10_000) -> None:
+    """After writing `written` rows in bulk, let the planner of the statements that follow in the same transaction
+    know the table's new size (ANALYZE, PostgreSQL only): a table emptied or just filled otherwise looks tiny, and
+    the joins over it go row by row. Autovacuum would only see it after the commit."""
+    connection = connections[router.db_for_write(model)]
+    if written >= threshold and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 # -- foreign keys of rows written in bulk, proven per key instead of per row (PostgreSQL) -----------------------------
 
 
@@ -230,16 +240,20 @@ def prove_references(connection, marks: dict) -> None:
                 parent_table = field.related_model._meta.db_table
                 parent, target = quote(parent_table), quote(field.target_field.column)
                 fresh = quote(field.related_model._meta.pk.column)
-                new_values = f"SELECT t.{column} FROM {table} t WHERE t.{pk} > %s AND t.{column} IS NOT NULL"
-                params = [mark]
-                older = ""
+                older, params = "", [mark]
                 if parent_table in tables:  # rows written in this transaction need no lock
                     older, params = f" AND p.{fresh} <= %s", [mark, tables[parent_table]]
-                cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {parent} p WHERE p.{target} IN ({new_values})"
-                               f"{older} FOR KEY SHARE OF p) locked", params)
-                cursor.execute(f"{new_values} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{target} = t.{column})"
-                               " LIMIT 1", [mark])
-                missing = cursor.fetchone()
+                # One scan of the rows written: the distinct values referenced, the existing ones locked, the first
+                # missing one (if any) returned.
+                cursor.execute(
+                    f"WITH refs AS MATERIALIZED (SELECT DISTINCT t.{column} AS id FROM {table} t "
+                    f"WHERE t.{pk} > %s AND t.{column} IS NOT NULL), "
+                    f"locked AS MATERIALIZED (SELECT p.{target} FROM {parent} p WHERE p.{target} IN "
+                    f"(SELECT id FROM refs){older} FOR KEY SHARE OF p) "
+                    f"SELECT (SELECT count(*) FROM locked), "
+                    f"(SELECT r.id FROM refs r WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{target} = r.id) "
+                    f"LIMIT 1)", params)
+                _, missing = cursor.fetchone()
                 if missing is not None:
                     raise IntegrityError(f"{model._meta.verbose_name}引用的{field.verbose_name}不存在"
-                                         f"（{field.column} = {missing[0]}），本次写入全部撤销")
+                                         f"（{field.column} = {missing}），本次写入全部撤销")
