@@ -239,21 +239,17 @@ def prove_references(connection, marks: dict) -> None:
                 column = quote(field.column)
                 parent_table = field.related_model._meta.db_table
                 parent, target = quote(parent_table), quote(field.target_field.column)
-                fresh = quote(field.related_model._meta.pk.column)
+                new_values = f"SELECT t.{column} FROM {table} t WHERE t.{pk} > %s AND t.{column} IS NOT NULL"
                 older, params = "", [mark]
-                if parent_table in tables:  # rows written in this transaction need no lock
-                    older, params = f" AND p.{fresh} <= %s", [mark, tables[parent_table]]
-                # One scan of the rows written: the distinct values referenced, the existing ones locked, the first
-                # missing one (if any) returned.
-                cursor.execute(
-                    f"WITH refs AS MATERIALIZED (SELECT DISTINCT t.{column} AS id FROM {table} t "
-                    f"WHERE t.{pk} > %s AND t.{column} IS NOT NULL), "
-                    f"locked AS MATERIALIZED (SELECT p.{target} FROM {parent} p WHERE p.{target} IN "
-                    f"(SELECT id FROM refs){older} FOR KEY SHARE OF p) "
-                    f"SELECT (SELECT count(*) FROM locked), "
-                    f"(SELECT r.id FROM refs r WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{target} = r.id) "
-                    f"LIMIT 1)", params)
-                _, missing = cursor.fetchone()
+                if parent_table in tables and field.target_field.primary_key:
+                    # Rows written in this transaction (above the parent's mark) need no lock: no one else sees them.
+                    older, params = f" AND t.{column} <= %s", [mark, tables[parent_table]]
+                cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {parent} p WHERE p.{target} IN "
+                               f"({new_values}{older}) FOR KEY SHARE OF p) locked", params)
+                cursor.execute(f"{new_values} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{target} = t.{column})"
+                               " LIMIT 1", [mark])
+                row = cursor.fetchone()
+                missing = None if row is None else row[0]
                 if missing is not None:
                     raise IntegrityError(f"{model._meta.verbose_name}引用的{field.verbose_name}不存在"
                                          f"（{field.column} = {missing}），本次写入全部撤销")
