@@ -117,6 +117,18 @@ def test_evidence_that_changed_is_rewritten_and_unchanged_findings_are_left_as_t
     assert Finding.objects.get().message == "不会被重写"
 
 
+def test_a_finding_stored_before_digests_were_kept_gets_one_and_is_rewritten_only_if_it_changed(world):
+    task = arrears_task(world, months=3)
+    digest = Finding.objects.get().digest
+    Finding.objects.update(digest="")
+    run = actions.do_run_evaluation(ON, codes=CODES)
+    assert Finding.objects.get().digest == digest and run.still_open == 1
+    Finding.objects.update(digest="", evidence={"months": []})
+    actions.do_run_evaluation(ON, codes=CODES)
+    finding = Finding.objects.get()
+    assert finding.digest == digest and finding.evidence == task.finding.evidence
+
+
 def test_a_resolved_finding_turns_its_light_green_and_a_recurrence_reopens_the_closed_task(world):
     member = world.members["BR1"][0]
     absence = Absence.objects.create(member=member, kind=Absence.Kind.LOST_CONTACT, since=dt.date(2026, 5, 1),

@@ -137,3 +137,11 @@ def test_an_account_that_may_not_switch_the_triggers_off_takes_the_ordinary_path
             cursor.execute("RESET ROLE")
     assert (run.opened, run.tasks_opened) == (1, 1)
     assert RectificationTask.objects.count() == 1 and InboxMessage.objects.count() == 2
+
+
+def test_one_column_of_many_rows_is_set_and_no_other_row_or_column_changes(world):
+    bulk.insert_dicts(Finding, [_finding(world.br1.pk, f"k{i}") for i in range(3)])
+    first, second, third = Finding.objects.order_by("pk")
+    assert bulk.update_column(Finding, "digest", [(first.pk, "a" * 32), (third.pk, "c" * 32)], size=1) == 2
+    assert list(Finding.objects.order_by("pk").values_list("digest", "message")) == [
+        ("a" * 32, "m"), ("", "m"), ("c" * 32, "m")]

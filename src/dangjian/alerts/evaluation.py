@@ -59,6 +59,16 @@ def collect(on: dt.date, codes) -> dict[str, tuple[str, Hit]]:
     return found
 
 
+def _legacy_contents(pks) -> dict:
+    """(level, message, evidence) of findings stored without a digest (before digests were kept): compared once
+    the old way, after which they have one."""
+    out = {}
+    for part in bulk.chunks(pks):
+        out.update((pk, (level, message, evidence)) for pk, level, message, evidence in
+                   Finding.objects.filter(pk__in=part).values_list("pk", "level", "message", "evidence"))
+    return out
+
+
 # PostgreSQL settings for the evaluation's transaction only (SET LOCAL): the grouped reads over a million members
 # sort and hash in memory instead of on disk, and the JIT compiler, which costs more than it saves on these
 # statements of a second or two, stays off.
@@ -85,7 +95,8 @@ def run(on: dt.date, codes=None) -> Evaluation:
     existing = {row[1]: row for row in Finding.objects.filter(rule__in=codes).values_list(
         "pk", "key", "digest", "resolved_on")}
     citations = {code: REGISTRY[code].citation[:300] for code in codes}
-    new, changed, same, recurred = [], [], [], []
+    legacy = _legacy_contents([row[0] for row in existing.values() if not row[2]])
+    new, changed, same, recurred, backfill = [], [], [], [], []
     for key, (code, hit) in hits.items():
         message = hit.message[:500]
         evidence = bulk.JSONText(bulk.json_text(hit.evidence))  # encoded once: for the digest and the insert
@@ -99,7 +110,10 @@ def run(on: dt.date, codes=None) -> Evaluation:
         pk, _, known, resolved_on = row
         if resolved_on is not None:
             recurred.append(pk)
-        if known != digest or resolved_on is not None:
+        if not known and resolved_on is None and legacy.get(pk) == (hit.level, message, hit.evidence):
+            backfill.append((pk, digest))  # unchanged, written before digests were kept: only the digest is new
+            same.append(pk)
+        elif known != digest or resolved_on is not None:
             changed.append(Finding(pk=pk, level=hit.level, message=message, evidence=hit.evidence,
                                    last_seen=on, resolved_on=None, digest=digest))
         else:
@@ -111,6 +125,7 @@ def run(on: dt.date, codes=None) -> Evaluation:
         bulk.refresh_statistics(Finding, len(new))
         Finding.objects.bulk_update(changed, ["level", "message", "evidence", "last_seen", "resolved_on", "digest"],
                                     batch_size=CHUNK)
+        bulk.update_column(Finding, "digest", backfill)
         for part in bulk.chunks(recurred):
             Finding.objects.filter(pk__in=part).update(recurrences=F("recurrences") + 1)
         gone = [row[0] for key, row in existing.items() if key not in hits and row[3] is None]

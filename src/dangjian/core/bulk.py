@@ -150,6 +150,28 @@ def insert_from_select(model, queryset, columns: dict) -> int:
         return cursor.rowcount
 
 
+def update_column(model, column: str, pairs, size: int = 1000) -> int:
+    """Set one column of many rows, (primary key, value) pairs, a thousand rows per statement (UPDATE … FROM
+    VALUES) instead of Django's CASE per row. Plain values only (text, numbers): nothing is prepared."""
+    pairs = list(pairs)
+    if not pairs:
+        return 0
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    target = quote(model._meta.get_field(column).column)
+    with connection.cursor() as cursor:
+        for i in range(0, len(pairs), size):
+            part = pairs[i:i + size]
+            values = ", ".join(["(%s, %s)"] * len(part))
+            if connection.vendor == "postgresql":
+                values = ", ".join(["(%s::bigint, %s)"] * len(part))
+            # VALUES columns are column1, column2 on both databases (SQLite takes no column list after the alias).
+            cursor.execute(f"UPDATE {table} SET {target} = v.column2 FROM (VALUES {values}) AS v "
+                           f"WHERE {table}.{pk} = v.column1", [x for pair in part for x in pair])
+    return len(pairs)
+
+
 def refresh_statistics(model, written: int, threshold: int = 10_000) -> None:
     """After writing `written` rows in bulk, let the planner of the statements that follow in the same transaction
     know the table's new size (ANALYZE, PostgreSQL only): a table emptied or just filled otherwise looks tiny, and
