@@ -7,8 +7,9 @@ Seeds the demo first when the database is empty. Prints the time of each rule al
 first full evaluation (which opens the findings and tasks), and of the next night's (the same problems found
 again: nothing new is opened, every finding is marked seen). `--secretaries` first gives every branch a secretary
 account (so each new task also posts an inbox message); `--reset` empties the warning tables first (TRUNCATE on
-PostgreSQL), so the first evaluation is a first one again. The baseline, measured in the same run, reads every member row once (id, organisation, join date,
-category) into Python, so the ratios compare like with like on this machine.
+PostgreSQL), so the first evaluation is a first one again. The baseline, measured in the same run, reads every
+member row once (id, organisation, join date, category) into Python, so the ratios compare like with like on this
+machine.
 """
 
 import argparse

@@ -239,7 +239,8 @@ def _may_switch_off_triggers(connection, models_written) -> bool:
             return False
     try:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:  # a savepoint
-            cursor.execute("SELECT set_config('session_replication_role', current_setting('session_replication_role'), true)")
+            cursor.execute("SELECT set_config('session_replication_role', "
+                           "current_setting('session_replication_role'), true)")
     except DatabaseError:  # permission denied: the transaction goes on as it was
         return False
     return True

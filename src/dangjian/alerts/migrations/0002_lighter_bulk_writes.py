@@ -44,7 +44,8 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='finding',
             name='org',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organization', verbose_name='党组织'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+',
+                                    to='orgs.organization', verbose_name='党组织'),
         ),
         migrations.AlterField(
             model_name='finding',
@@ -54,12 +55,14 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='inboxmessage',
             name='user',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='inbox', to=settings.AUTH_USER_MODEL, verbose_name='收件人'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='inbox',
+                                    to=settings.AUTH_USER_MODEL, verbose_name='收件人'),
         ),
         migrations.AlterField(
             model_name='rectificationtask',
             name='org',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organization', verbose_name='责任党组织'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+',
+                                    to='orgs.organization', verbose_name='责任党组织'),
         ),
         migrations.AddIndex(
             model_name='finding',
