@@ -100,6 +100,35 @@ def test_a_level_change_updates_the_same_finding(world):
     assert Finding.objects.get().level == "red" and Finding.objects.get().first_seen == ON
 
 
+def test_evidence_that_changed_is_rewritten_and_unchanged_findings_are_left_as_they_are(world):
+    from dangjian.alerts.evaluation import content_digest
+    from dangjian.alerts.rules import REGISTRY
+
+    task = arrears_task(world, months=3)
+    finding = task.finding
+    (hit,) = REGISTRY["dues_arrears"].evaluate(ON)  # the digest is of what the rule says, as it says it
+    assert finding.digest == content_digest(hit.level, hit.message, hit.evidence)
+    # Written by an earlier version of the rule: same level and message, other evidence.
+    Finding.objects.filter(pk=finding.pk).update(evidence={"months": []}, digest="0" * 32)
+    run = actions.do_run_evaluation(ON, codes=CODES)
+    assert Finding.objects.get().evidence == finding.evidence and run.still_open == 1
+    Finding.objects.filter(pk=finding.pk).update(message="不会被重写")  # same digest: the row is not rewritten
+    actions.do_run_evaluation(ON, codes=CODES)
+    assert Finding.objects.get().message == "不会被重写"
+
+
+def test_a_finding_stored_before_digests_were_kept_gets_one_and_is_rewritten_only_if_it_changed(world):
+    task = arrears_task(world, months=3)
+    digest = Finding.objects.get().digest
+    Finding.objects.update(digest="")
+    run = actions.do_run_evaluation(ON, codes=CODES)
+    assert Finding.objects.get().digest == digest and run.still_open == 1
+    Finding.objects.update(digest="", evidence={"months": []})
+    actions.do_run_evaluation(ON, codes=CODES)
+    finding = Finding.objects.get()
+    assert finding.digest == digest and finding.evidence == task.finding.evidence
+
+
 def test_a_resolved_finding_turns_its_light_green_and_a_recurrence_reopens_the_closed_task(world):
     member = world.members["BR1"][0]
     absence = Absence.objects.create(member=member, kind=Absence.Kind.LOST_CONTACT, since=dt.date(2026, 5, 1),
@@ -224,3 +253,40 @@ def test_whoever_reported_the_rectification_cannot_verify_it(world, client):
     actions.do_verify_task(task, accepted=True, actor=world.organizer)
     task.refresh_from_db()
     assert task.state == "closed"
+
+
+def test_a_new_task_tells_each_holder_of_its_organisation_once_and_nobody_else(world):
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.accounts.roles import RoleName
+
+    # The secretary also holds a second role there: still one message. A revoked role and an inactive account tell
+    # nobody; the secretary of another branch hears nothing of BR1's task.
+    RoleAssignment.objects.create(user=world.secretary, role=RoleName.ORGANIZATION_OFFICER, org=world.br1,
+                                  scope=RoleAssignment.objects.get(user=world.officer).scope)
+    RoleAssignment.objects.filter(user=world.officer).update(revoked_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    world.member_user.__class__.objects.filter(pk=world.secretary2.pk).update(is_active=False)
+    RoleAssignment.objects.create(user=world.secretary2, role=RoleName.SECRETARY, org=world.br1,
+                                  scope=RoleAssignment.objects.get(user=world.secretary, role=RoleName.SECRETARY).scope)
+    task = arrears_task(world, months=6)
+    messages = list(InboxMessage.objects.values_list("user__username", "task_id", "title", "body"))
+    assert messages == [("secretary", task.pk, "新的督办任务（红灯）", task.finding.message)]
+
+
+def test_notices_are_not_built_when_the_console_log_is_off(world, settings, django_capture_on_commit_callbacks):
+    import logging
+
+    from dangjian.alerts import notify
+
+    settings.ALERTS_NOTIFIERS = ["dangjian.alerts.notify.ConsoleAdapter"]
+    logger = logging.getLogger("dangjian.alerts.notify")
+    before = logger.level
+    try:
+        logger.setLevel(logging.WARNING)
+        assert notify.adapters() == []
+        with django_capture_on_commit_callbacks() as callbacks:
+            arrears_task(world)
+        assert callbacks == [] and InboxMessage.objects.count() == 2
+        logger.setLevel(logging.INFO)
+        assert [a.channel for a in notify.adapters()] == ["console"]
+    finally:
+        logger.setLevel(before)

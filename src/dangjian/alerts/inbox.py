@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import F
 
 from dangjian.accounts import roles
 from dangjian.accounts.models import RoleAssignment
@@ -31,6 +32,31 @@ def holders(org_ids, perm: str = roles.ALERTS_MANAGE) -> dict[int, set[int]]:
         for org_id, user_id in _assignments(perm).filter(org_id__in=part).values_list("org_id", "user_id"):
             out[org_id].add(user_id)
     return out
+
+
+def post_for_tasks(tasks, title, body, perm: str = roles.ALERTS_MANAGE) -> int:
+    """One inbox row per holder of each task's own organisation, written by the database (INSERT … SELECT):
+    `tasks` is a queryset of tasks, `title` and `body` expressions over it. A first evaluation opens hundreds of
+    thousands of tasks; none of their messages passes through Python unless a channel is there to send them."""
+    from django.db.models import CharField, DateTimeField, Value
+    from django.db.models.functions import Left
+    from django.utils import timezone
+
+    roles_with = [name for name, role in roles.ROLES.items() if perm in role.permissions]
+    # One filter() call: the three conditions hold for the same assignment (one join), read by user_id below.
+    held = tasks.filter(org__role_assignments__role__in=roles_with, org__role_assignments__revoked_at__isnull=True,
+                        org__role_assignments__user__is_active=True).distinct()
+    marker = timezone.now()
+    written = bulk.insert_from_select(InboxMessage, held, {
+        "user_id": F("org__role_assignments__user_id"), "task_id": F("pk"),
+        "title": Left(title, 200, output_field=CharField()), "body": Left(body, 1000, output_field=CharField()),
+        "created_at": Value(marker, output_field=DateTimeField())})
+    if written and notify.adapters():
+        rows = (InboxMessage.objects.filter(task__in=tasks, created_at=marker)
+                .values_list("user_id", "user__username", "title", "body", "task_id").order_by("pk"))
+        notices = [notify.Notice(*row) for row in rows]
+        transaction.on_commit(lambda: notify.deliver(notices))
+    return written
 
 
 def post(events: list[tuple]) -> int:

@@ -59,9 +59,13 @@ class Finding(models.Model):
     """A rule that does not hold for an organisation (or one of its members). `key` makes it unique: the same
     problem found again updates this row; a problem that no longer holds gets `resolved_on`."""
 
-    key = models.CharField(max_length=200, unique=True)
-    rule = models.CharField("预警规则", max_length=64, db_index=True)
-    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="党组织")
+    # Unique through a constraint, and `rule` indexed in Meta: no second, pattern-matching index on either (nothing
+    # searches them with LIKE), and the organisation's index is the composite one below. Every index costs time on
+    # each of the hundreds of thousands of rows a first evaluation writes.
+    key = models.CharField(max_length=200)
+    rule = models.CharField("预警规则", max_length=64)
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="党组织",
+                            db_index=False)
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
                                verbose_name="党员")
     level = models.CharField("灯色", max_length=8, choices=Level.choices)
@@ -72,6 +76,9 @@ class Finding(models.Model):
     last_seen = models.DateField("最近发现")
     resolved_on = models.DateField("消除日期", null=True, blank=True)
     recurrences = models.PositiveIntegerField("复现次数", default=0)
+    # A fingerprint of (level, message, evidence) as last written: the nightly run compares it instead of reading
+    # every finding's evidence back.
+    digest = models.CharField(max_length=32, blank=True, editable=False)
 
     objects = OrgScopedQuerySet.as_manager()
 
@@ -79,7 +86,9 @@ class Finding(models.Model):
         verbose_name = "预警发现"
         verbose_name_plural = "预警发现"
         ordering = ["resolved_on", "-level", "rule", "id"]
-        indexes = [models.Index(fields=["org", "resolved_on"]), models.Index(fields=["resolved_on", "rule"])]
+        indexes = [models.Index(fields=["org", "resolved_on"]), models.Index(fields=["resolved_on", "rule"]),
+                   models.Index(fields=["rule"], name="alerts_finding_rule_idx")]
+        constraints = [models.UniqueConstraint(fields=["key"], name="alerts_finding_key_unique")]
 
     def __str__(self):
         return f"{self.get_level_display()} · {self.rule_name}"
@@ -101,7 +110,7 @@ class RectificationTask(models.Model):
 
     finding = models.OneToOneField(Finding, on_delete=models.PROTECT, related_name="task", verbose_name="预警发现")
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
-                            verbose_name="责任党组织")
+                            verbose_name="责任党组织", db_index=False)  # the (org, state) index serves it
     level = models.CharField("灯色", max_length=8, choices=Level.choices)
     state = models.CharField("状态", max_length=16, choices=TaskState.choices, default=TaskState.OPEN)
     opened_on = models.DateField("督办日期")
@@ -163,7 +172,7 @@ class InboxMessage(models.Model):
     """站内消息: one per task event for each account that holds the task's organisation."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox",
-                             verbose_name="收件人")
+                             verbose_name="收件人", db_index=False)  # the (user, read_at) index serves it
     task = models.ForeignKey(RectificationTask, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
     title = models.CharField("标题", max_length=200)
     body = models.CharField("内容", max_length=1000, blank=True)

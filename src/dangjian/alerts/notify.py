@@ -28,12 +28,20 @@ class Adapter:
 
     channel = ""
 
+    def active(self) -> bool:
+        """False when the channel would send nothing (a log that is off, no file configured): the callers then
+        skip building the notices altogether, which matters for the hundreds of thousands of a first evaluation."""
+        return True
+
     def send(self, notices: list[Notice]) -> None:
         raise NotImplementedError
 
 
 class ConsoleAdapter(Adapter):
     channel = "console"
+
+    def active(self):
+        return log.isEnabledFor(logging.INFO)
 
     def send(self, notices):
         for n in notices:
@@ -45,6 +53,9 @@ class FileAdapter(Adapter):
 
     channel = "file"
 
+    def active(self):
+        return bool(getattr(settings, "ALERTS_NOTIFY_FILE", ""))
+
     def send(self, notices):
         path = getattr(settings, "ALERTS_NOTIFY_FILE", "")
         if not path or not notices:
@@ -55,7 +66,9 @@ class FileAdapter(Adapter):
 
 
 def adapters() -> list[Adapter]:
-    return [import_string(path)() for path in getattr(settings, "ALERTS_NOTIFIERS", [])]
+    """The configured channels that would send something now."""
+    made = [import_string(path)() for path in getattr(settings, "ALERTS_NOTIFIERS", [])]
+    return [adapter for adapter in made if adapter.active()]
 
 
 def deliver(notices: list[Notice]) -> None:

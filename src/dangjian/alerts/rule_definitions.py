@@ -242,14 +242,20 @@ def _study_hours(rule, on, shared):
     by_branch = defaultdict(list)
     for gap in study_gaps(on):
         by_branch[gap.org_id].append(gap)
+    texts = {}  # Decimal → its text: most members share a handful of values (0.0 above all)
     for org_id, gaps in by_branch.items():
-        red = [g for g in gaps if g.red]
+        red = [g.member_id for g in gaps if g.red]
         pace = gaps[0].pace
+        hours = {}
+        for g in gaps:
+            text = texts.get(g.hours)
+            if text is None:
+                text = texts[g.hours] = str(g.hours)
+            hours[str(g.member_id)] = text
         yield Hit(org_id, Level.RED if red else Level.YELLOW,
                   f"{len(gaps)} 名党员本年度学时落后于进度（按进度应达到 {pace} 学时，全年不少于 {target} 学时），"
                   f"其中 {len(red)} 名不足进度的一半，请组织集中学习或补学",
-                  {"member_ids": [g.member_id for g in gaps], "hours": {str(g.member_id): str(g.hours) for g in gaps},
-                   "pace": str(pace), "behind_half": [g.member_id for g in red]})
+                  {"member_ids": [g.member_id for g in gaps], "hours": hours, "pace": str(pace), "behind_half": red})
 # -- recruitment (发展党员): the time limits of RULES.md §1 ------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -63,7 +64,10 @@ class OrgCompliance:
 
 
 def _holds(windows, day: dt.date) -> bool:
-    return any((start is None or start <= day) and (end is None or end > day) for start, end in windows)
+    for start, end in windows:  # a plain loop: called millions of times in an evaluation of every branch
+        if (start is None or start <= day) and (end is None or end > day):
+            return True
+    return False
 
 
 def _owed(windows, span: rules.Span, last: dt.date) -> bool:
@@ -106,32 +110,40 @@ def compliance(orgs, year: int, on: dt.date | None = None, only: dict | None = N
         groups[group_id].append((start, end))
     wanted = {unit: [s for s in rules.spans_between(first_day, last_day, unit)
                      if only is None or s.key in only.get(unit, ())] for unit in set(frequencies.values())}
+    minimum_by_type = {}  # committee size limits per organisation type (the rulebook is read once, not per org)
     out = []
     for org in nodes:
         base = [_org_window(org)]
+        base_owed = {}  # span → owed by the organisation's own existence (the same for every kind of that unit)
         statuses = []
         for kind in participants.kinds_for(org):
             unit = frequencies[kind]
             if kind == MeetingKind.COMMITTEE_MEETING:
-                minimum = (committee_size_limits(org.org_type, last_day) or (1,))[0]
-                windows = _committee_windows(committees.get(org.pk, []), minimum)
+                if org.org_type not in minimum_by_type:
+                    minimum_by_type[org.org_type] = (committee_size_limits(org.org_type, last_day) or (1,))[0]
+                windows = _committee_windows(committees.get(org.pk, []), minimum_by_type[org.org_type])
             elif kind == MeetingKind.GROUP_MEETING:
                 windows = groups.get(org.pk, [])
             else:
-                windows = base
+                windows = None  # the organisation's own window: base_owed says it
             status = KindStatus(kind, rules.KIND_LABELS[kind], unit)
+            held_here = held.get((org.pk, kind), ())
             for span in wanted[unit]:
+                last = span.end if span.end < on else on
+                if span not in base_owed:
+                    base_owed[span] = _owed(base, span, last)
+                owed = base_owed[span] and (windows is None or _owed(windows, span, last))
                 if span.end < on:
-                    if not (_owed(windows, span, span.end) and _owed(base, span, span.end)):
+                    if not owed:
                         continue
                     status.required.append(span)
-                    if span.key in held[(org.pk, kind)]:
+                    if span.key in held_here:
                         status.held.append(span.key)
                     else:
                         status.missing.append(span)
-                elif _owed(windows, span, on) and _owed(base, span, on):
+                elif owed:
                     status.current = span
-                    status.current_held = span.key in held[(org.pk, kind)]
+                    status.current_held = span.key in held_here
                     status.days_left = (span.end - on).days
             if status.required or status.current:
                 statuses.append(status)
@@ -302,6 +314,8 @@ def period_gaps(on: dt.date, orgs=None) -> list[PeriodGap]:
     """For every branch and 党小组: each kind whose last ended period passed without it (overdue), and each kind not
     yet held in a period ending within the reminder days (due soon)."""
     orgs = orgs if orgs is not None else Organization.objects.filter(status=OrgStatus.ACTIVE)
+    # Only what deciding the periods needs is read: tens of thousands of organisations, twice.
+    orgs = orgs.only("id", "path", "org_type", "status", "founded_on", "dissolved_on")
     reminders = rulebook.value("orglife_reminder_days", on)
     frequencies = rulebook.value("orglife_frequency", on)
     # Only two periods per unit matter: the one running on `on` and the last one ended.
@@ -331,8 +345,7 @@ def period_gaps(on: dt.date, orgs=None) -> list[PeriodGap]:
     return gaps
 
 
-@dataclass(frozen=True)
-class StudyGap:
+class StudyGap(NamedTuple):  # a tuple: a million of them are made in spring, when most members are behind
     member_id: int
     org_id: int
     hours: Decimal
@@ -355,11 +368,16 @@ def study_gaps(on: dt.date, members=None) -> list[StudyGap]:
     # Only the members due at some meeting this year are read back (one grouped query); everyone else has none.
     earned = _attended(due.order_by().values("pk"), on.year)
     zero = Decimal("0.0")
+    zero_red = zero < red_below  # members with no hours at all (most of them early in the year): one verdict
+    hours_of = {member_id: year.study_hours for member_id, year in earned.items()}
     out = []
-    for member_id, org_id in due.values_list("pk", "org_id").order_by("pk").iterator(chunk_size=5000):
-        hours = earned[member_id].study_hours if member_id in earned else zero
-        if hours < pace:
-            out.append(StudyGap(member_id, org_id, hours, pace, hours < red_below))
+    append = out.append
+    for member_id, org_id in due.values_list("pk", "org_id").order_by("pk").iterator(chunk_size=20000):
+        hours = hours_of.get(member_id)
+        if hours is None:  # pace > 0: behind
+            append(StudyGap(member_id, org_id, zero, pace, zero_red))
+        elif hours < pace:
+            append(StudyGap(member_id, org_id, hours, pace, hours < red_below))
     return out
 
 
