@@ -240,8 +240,8 @@ def hand_written(p, max_depth: int) -> dict[str, str]:
               f"FROM pk JOIN pts USING (kind)), "
               f"ms AS (SELECT r.member_id, r.org_id, round(least(100.0, coalesce(sum(pt), 0)), 4) score FROM roll r "
               f"LEFT JOIN mp USING (member_id) GROUP BY ALL)")
-    avg_parts = (f"avgp AS (SELECT c.anc_id org_id, sum(s) ss, sum(n) sn FROM (SELECT org_id, sum(score) s, count(*) n "
-                 f"FROM ms GROUP BY ALL) JOIN closure c USING (org_id) GROUP BY ALL)")
+    avg_parts = ("avgp AS (SELECT c.anc_id org_id, sum(s) ss, sum(n) sn FROM (SELECT org_id, sum(score) s, count(*) n "
+                 "FROM ms GROUP BY ALL) JOIN closure c USING (org_id) GROUP BY ALL)")
     since = f"DATE '{p.as_of - dt.timedelta(days=p.active_days)}'"
     act_parts = (f"act AS (SELECT DISTINCT member_id FROM analytics_fact WHERE member_id IS NOT NULL AND \"on\" > {since} "
                  f"AND \"on\" <= {d}), actp AS (SELECT c.anc_id org_id, sum(a) sa, sum(n) sn FROM (SELECT r.org_id, "

@@ -6,7 +6,6 @@ DANGJIAN_ENV=production refuses to start with a default or missing secret.
 
 import os
 import socket
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
