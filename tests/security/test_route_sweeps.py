@@ -36,6 +36,7 @@ def concrete_urls(world):
         pk = member.pk if "members" in route else org.pk
         url = "/" + re.sub(r"<(?:int:)?pk>|\(\?P<pk>[^)]+\)", str(pk), route)
         url = re.sub(r"<str:name>|\(\?P<name>[^)]+\)", "branch_max_members", url)  # an adjustable rule value
+        url = re.sub(r"\(\?P<day>[^)]+\)", "2099-01-02", url)  # an entered holiday
         url = url.replace("^", "").replace("$", "")
         if "<" in url or "(?P" in url:
             pytest.fail(f"route with a parameter the sweep cannot fill: {route}")

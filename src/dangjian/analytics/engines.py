@@ -126,7 +126,8 @@ class SparkEngine(Engine):
         try:
             for source in SOURCES:
                 target = self.folder / f"{source.table}.parquet"
-                duck.execute(f"COPY {source.table} TO '{target}' (FORMAT parquet)")
+                statement = f"COPY {source.table} TO '{target}' (FORMAT parquet)"
+                duck.execute(statement)
                 session.read.parquet(str(target)).createOrReplaceTempView(source.table)
         finally:
             if own:

@@ -94,12 +94,14 @@ def extract(duck=None, *, connection=None, full: bool = False) -> ExtractReport:
     connection = connection or default_connection
     report = ExtractReport()
     try:
-        duck.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, signature VARCHAR, "
+        statement = (f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, signature VARCHAR, "
                      "high_water BIGINT, started TIMESTAMP)")
+        duck.execute(statement)
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         for source in SOURCES:
             began = time.perf_counter()
-            state = duck.execute(f"SELECT signature, high_water, started FROM {STATE_TABLE} WHERE name = ?",
+            statement = f"SELECT signature, high_water, started FROM {STATE_TABLE} WHERE name = ?"
+            state = duck.execute(statement,
                                  [source.table]).fetchone()
             exists = bool(duck.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                                        [source.table]).fetchone()[0])
@@ -111,8 +113,10 @@ def extract(duck=None, *, connection=None, full: bool = False) -> ExtractReport:
                 where = " WHERE " + " OR ".join(conditions)
                 params = [high_water] + [_aware(since)] * len(source.changed)
             rows = _copy(duck, connection, source, where, params, replace=whole)
-            high = duck.execute(f"SELECT coalesce(max({source.id_column}), 0) FROM {source.table}").fetchone()[0]
-            duck.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?)",
+            statement = f"SELECT coalesce(max({source.id_column}), 0) FROM {source.table}"
+            high = duck.execute(statement).fetchone()[0]
+            statement = f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?)"
+            duck.execute(statement,
                          [source.table, source.signature, high, started])
             report.rows[source.table], report.full[source.table] = rows, whole
             report.seconds[source.table] = round(time.perf_counter() - began, 4)
@@ -152,11 +156,14 @@ def _cast_list(source: Source) -> str:
 def _copy(duck, connection, source: Source, where: str, params: list, *, replace: bool) -> int:
     columns = ", ".join(f"{_q(c)} {t}" for c, t in source.columns.items())
     if replace:
-        duck.execute(f"DROP TABLE IF EXISTS {source.table}")
-        duck.execute(f"CREATE TABLE {source.table} ({columns})")
+        statement = f"DROP TABLE IF EXISTS {source.table}"
+        duck.execute(statement)
+        statement = f"CREATE TABLE {source.table} ({columns})"
+        duck.execute(statement)
     else:
         duck.execute("DROP TABLE IF EXISTS _incoming")
-        duck.execute(f"CREATE TEMP TABLE _incoming ({columns})")
+        statement = f"CREATE TEMP TABLE _incoming ({columns})"
+        duck.execute(statement)
     target = source.table if replace else "_incoming"
     query = f"SELECT {_select_list(source, connection.vendor)} FROM {_q(source.table)}{where}"
     if connection.vendor == "postgresql":
@@ -164,8 +171,10 @@ def _copy(duck, connection, source: Source, where: str, params: list, *, replace
     else:
         rows = _copy_cursor(duck, connection, source, query, params, target)
     if not replace:
-        duck.execute(f"DELETE FROM {source.table} WHERE {source.id_column} IN (SELECT {source.id_column} FROM _incoming)")
-        duck.execute(f"INSERT INTO {source.table} SELECT * FROM _incoming")
+        statement = f"DELETE FROM {source.table} WHERE {source.id_column} IN (SELECT {source.id_column} FROM _incoming)"
+        duck.execute(statement)
+        statement = f"INSERT INTO {source.table} SELECT * FROM _incoming"
+        duck.execute(statement)
         duck.execute("DROP TABLE _incoming")
     return rows
 
@@ -181,10 +190,13 @@ def _copy_postgresql(duck, connection, source, query, params, target) -> int:
                     out.write(block)
         out.flush()
         types = "{" + ", ".join(f"'{c}': '{t}'" for c, t in source.columns.items()) + "}"
-        before = duck.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
-        duck.execute(f"INSERT INTO {target} SELECT * FROM read_csv('{out.name}', header=false, columns={types}, "
+        statement = f"SELECT count(*) FROM {target}"
+        before = duck.execute(statement).fetchone()[0]
+        statement = (f"INSERT INTO {target} SELECT * FROM read_csv('{out.name}', header=false, columns={types}, "
                      "allow_quoted_nulls=false, nullstr='', quote='\"', escape='\"', auto_detect=false)")
-        return duck.execute(f"SELECT count(*) FROM {target}").fetchone()[0] - before
+        duck.execute(statement)
+        statement = f"SELECT count(*) FROM {target}"
+        return duck.execute(statement).fetchone()[0] - before
 
 
 def _literal(value) -> str:
@@ -209,7 +221,8 @@ def _copy_cursor(duck, connection, source, query, params, target) -> int:
                               if source.columns[name] in ("DATE", "TIMESTAMP") else pa.array(values)
                               for name, values in zip(names, columns)})
             duck.register("_batch", arrow)
-            duck.execute(f"INSERT INTO {target} SELECT {_cast_list(source)} FROM _batch")
+            statement = f"INSERT INTO {target} SELECT {_cast_list(source)} FROM _batch"
+            duck.execute(statement)
             duck.unregister("_batch")
             total += len(batch)
     return total

@@ -167,8 +167,9 @@ def update_column(model, column: str, pairs, size: int = 1000) -> int:
             if connection.vendor == "postgresql":
                 values = ", ".join(["(%s::bigint, %s)"] * len(part))
             # VALUES columns are column1, column2 on both databases (SQLite takes no column list after the alias).
-            cursor.execute(f"UPDATE {table} SET {target} = v.column2 FROM (VALUES {values}) AS v "
-                           f"WHERE {table}.{pk} = v.column1", [x for pair in part for x in pair])
+            statement = (f"UPDATE {table} SET {target} = v.column2 FROM (VALUES {values}) AS v "
+                         f"WHERE {table}.{pk} = v.column1")
+            cursor.execute(statement, [x for pair in part for x in pair])
     return len(pairs)
 
 
@@ -179,7 +180,8 @@ def refresh_statistics(model, written: int, threshold: int = 10_000) -> None:
     connection = connections[router.db_for_write(model)]
     if written >= threshold and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            statement = f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}"
+            cursor.execute(statement)
 
 
 # -- foreign keys of rows written in bulk, proven per key instead of per row (PostgreSQL) -----------------------------
@@ -205,7 +207,8 @@ def references_proven_at_end(*models_written):
     with connection.cursor() as cursor:
         for model in models_written:
             pk = quote(model._meta.pk.column)
-            cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {quote(model._meta.db_table)}")
+            statement = f"SELECT COALESCE(MAX({pk}), 0) FROM {quote(model._meta.db_table)}"
+            cursor.execute(statement)
             marks[model] = cursor.fetchone()[0]
         cursor.execute("SELECT current_setting('session_replication_role')")
         before = cursor.fetchone()[0]
@@ -267,10 +270,12 @@ def prove_references(connection, marks: dict) -> None:
                 if parent_table in tables and field.target_field.primary_key:
                     # Rows written in this transaction (above the parent's mark) need no lock: no one else sees them.
                     older, params = f" AND t.{column} <= %s", [mark, tables[parent_table]]
-                cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {parent} p WHERE p.{target} IN "
-                               f"({new_values}{older}) FOR KEY SHARE OF p) locked", params)
-                cursor.execute(f"{new_values} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{target} = t.{column})"
-                               " LIMIT 1", [mark])
+                lock = (f"SELECT count(*) FROM (SELECT 1 FROM {parent} p WHERE p.{target} IN "
+                        f"({new_values}{older}) FOR KEY SHARE OF p) locked")
+                cursor.execute(lock, params)
+                dangling = (f"{new_values} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{target} = t.{column})"
+                            " LIMIT 1")
+                cursor.execute(dangling, [mark])
                 row = cursor.fetchone()
                 missing = None if row is None else row[0]
                 if missing is not None:
