@@ -9,6 +9,7 @@ import pytest
 from django.db.models import Sum
 
 from dangjian.analytics import extract as staging
+from dangjian.analytics import summaries
 from dangjian.analytics.catalog import INDICATORS
 from dangjian.analytics.engines import DuckDBEngine
 from dangjian.analytics.indicators import Indicators, Params, spans
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 def values_on(as_of=None, **filters) -> dict:
-    rows = IndicatorValue.objects.filter(as_of=as_of or today(), **filters)
+    stored = next(iter(summaries.stored_dates([as_of or today()])))
+    rows = IndicatorValue.objects.filter(as_of=stored, **filters)
     return {(v.org_id, v.code, v.key): (v.value, v.numerator, v.denominator) for v in rows}
 
 
@@ -79,21 +81,21 @@ def test_structure_keys_split_the_total_and_the_age_band_turns_on_the_birthday(w
 def test_member_vitality_is_the_capped_sum_of_points_per_fact_kind_and_each_point_is_explained(world):
     build(world)
     refreshed()
-    logins = MemberScore.objects.get(as_of=today(), member=world.members["BR3"][0])
+    logins = MemberScore.objects.get(member=world.members["BR3"][0])
     # 19 logins at 0.5 points, at most 6 points.
     assert logins.detail["login"] == {"count": 19, "quantity": 19.0, "points": 6.0}
     assert logins.score == 6.0
-    attendee = MemberScore.objects.get(as_of=today(), member=world.members["BR1"][0])
+    attendee = MemberScore.objects.get(member=world.members["BR1"][0])
     study = float(Fact.objects.get(member=world.members["BR1"][0], kind="study").quantity)
     assert attendee.detail["attendance"]["points"] == 5.0 and attendee.detail["study"]["quantity"] == study
     assert attendee.score == pytest.approx(5.0 + study)
-    payer = MemberScore.objects.get(as_of=today(), member=world.members["BR1"][1])
+    payer = MemberScore.objects.get(member=world.members["BR1"][1])
     assert payer.detail["dues_payment"] == {"count": 2, "quantity": payer.detail["dues_payment"]["quantity"],
                                              "points": 4.0}
-    absent = MemberScore.objects.get(as_of=today(), member=world.members["BR1"][2])
+    absent = MemberScore.objects.get(member=world.members["BR1"][2])
     assert absent.score == 0 and absent.detail == {}
     values = values_on()
-    scores = list(MemberScore.objects.filter(as_of=today(), org=world.br1).values_list("score", flat=True))
+    scores = list(MemberScore.objects.filter(org=world.br1).values_list("score", flat=True))
     assert values[(world.br1.pk, "vitality.member_avg", "")][0] == pytest.approx(sum(scores) / 3)
 
 
@@ -105,7 +107,7 @@ def test_a_dues_reversal_takes_the_points_of_the_month_back(world):
     payment = DuesPayment.objects.filter(member=world.members["BR1"][1]).order_by("id").first()
     dues.do_reverse_payment(payment, reason="录入错误", actor=world.secretary)
     refreshed()
-    payer = MemberScore.objects.get(as_of=today(), member=world.members["BR1"][1])
+    payer = MemberScore.objects.get(member=world.members["BR1"][1])
     assert payer.detail["dues_payment"]["count"] == 1 and payer.detail["dues_payment"]["points"] == 2.0
 
 
@@ -193,7 +195,7 @@ def test_a_rule_setting_changes_the_points(world):
               "login": ["1", "10"], "task_step": ["1", "5"], "recruitment_step": ["1", "5"]}
     do_set_rule_value("vitality_points", points, reason="登录计分调整", actor=world.sysadmin)
     refreshed()
-    assert MemberScore.objects.get(as_of=today(), member=world.members["BR3"][0]).score == 10.0
+    assert MemberScore.objects.get(member=world.members["BR3"][0]).score == 10.0
 
 
 def test_compute_alone_gives_every_code(world):

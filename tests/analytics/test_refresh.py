@@ -23,11 +23,11 @@ pytestmark = pytest.mark.django_db
 def test_a_refresh_replaces_the_values_of_its_day_and_records_the_time_of_each_phase(world):
     build(world)
     first = refresh.do_refresh()
-    count = IndicatorValue.objects.filter(as_of=today()).count()
+    count = IndicatorValue.objects.filter(as_of=IndicatorValue.LATEST).count()
     second = refresh.do_refresh()
     assert (first.state, second.state) == ("done", "done")
-    assert IndicatorValue.objects.filter(as_of=today()).count() == count
-    assert MemberScore.objects.filter(as_of=today()).count() == 9
+    assert IndicatorValue.objects.filter(as_of=IndicatorValue.LATEST).count() == count
+    assert MemberScore.objects.count() == 9
     assert {"extract", "compute", "store", "values", "scores"} <= set(second.timings)
     assert second.timings["values"] == count and second.finished_at is not None
     assert AuditRecord.objects.filter(action="analytics.refresh").count() == 2
@@ -36,16 +36,16 @@ def test_a_refresh_replaces_the_values_of_its_day_and_records_the_time_of_each_p
 def test_a_failed_refresh_is_recorded_with_its_error_and_keeps_the_old_values(world, monkeypatch):
     build(world)
     refresh.do_refresh()
-    before = sorted(IndicatorValue.objects.filter(as_of=today()).values_list("org_id", "code", "key", "value"))
+    before = sorted(IndicatorValue.objects.filter(as_of=IndicatorValue.LATEST).values_list("org_id", "code", "key", "value"))
 
-    def broken(as_of, computed):
-        IndicatorValue.objects.filter(as_of=as_of).delete()  # half done when it fails
+    def broken(as_of, results, run):
+        IndicatorValue.objects.filter(as_of=IndicatorValue.LATEST).delete()  # half done when it fails
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr(refresh, "store", broken)
+    monkeypatch.setattr(refresh.summaries, "store", broken)
     run = refresh.do_refresh()
     assert run.state == "failed" and "磁盘已满" in run.error and run.finished_at is not None
-    after = sorted(IndicatorValue.objects.filter(as_of=today()).values_list("org_id", "code", "key", "value"))
+    after = sorted(IndicatorValue.objects.filter(as_of=IndicatorValue.LATEST).values_list("org_id", "code", "key", "value"))
     assert after == before
 
 
@@ -93,7 +93,7 @@ def test_the_command_refreshes_and_refuses_a_bad_date(world, capsys):
     build(world)
     call_command("analytics", "refresh", "--as-of", today().isoformat())
     assert "指标计算完成" in capsys.readouterr().out
-    assert IndicatorValue.objects.filter(as_of=today(), code="members.total").exists()
+    assert IndicatorValue.objects.filter(as_of=IndicatorValue.LATEST, code="members.total").exists()
     with pytest.raises(CommandError) as exc:
         call_command("analytics", "refresh", "--as-of", "明天")
     assert "YYYY-MM-DD" in str(exc.value)
@@ -142,7 +142,7 @@ def test_the_vitality_page_traces_each_point_to_its_facts_within_the_scope(world
     page = client.get(reverse("analytics:member_vitality", args=[member.pk]))
     html = page.content.decode()
     assert page.status_code == 200 and "参加组织生活" in html and "orglife.meeting:" in html
-    score = MemberScore.objects.get(member=member, as_of=today())
+    score = MemberScore.objects.get(member=member)
     assert f"{score.score:.1f}" in html
     assert client.get(reverse("members:detail", args=[member.pk])).content.decode().count("vitality-link") == 1
     other = world.members["BR3"][0]

@@ -20,6 +20,9 @@ class Indicator:
     keys: dict[str, str] = field(default_factory=dict)  # breakdown key → label; empty: only the total ('')
 
 
+# The indicators over a period (vitality, dues, recruitment) look back this many months from the day computed.
+WINDOW_MONTHS = 12
+
 AGE_BANDS = {
     "le30": _("30岁及以下"), "31_35": _("31至35岁"), "36_40": _("36至40岁"), "41_45": _("41至45岁"),
     "46_50": _("46至50岁"), "51_55": _("51至55岁"), "56_60": _("56至60岁"), "ge61": _("61岁及以上"),

@@ -24,7 +24,7 @@ from dangjian.core import rulebook
 from dangjian.members.periods import add_months, add_years
 from dangjian.orgs.choices import BRANCH_TYPES, OrgType
 
-from .catalog import AGE_BANDS, INDICATORS, JOIN_PERIODS
+from .catalog import AGE_BANDS, INDICATORS, JOIN_PERIODS, WINDOW_MONTHS
 
 # The age bands of the 党内统计 (inclusive years of age), the first days of the periods of joining.
 AGE_LIMITS = {"le30": (None, 30), "31_35": (31, 35), "36_40": (36, 40), "41_45": (41, 45), "46_50": (46, 50),
@@ -41,7 +41,6 @@ BRANCH_KINDS = ("general_meeting", "committee_meeting", "party_lecture", "theme_
                 "democratic_appraisal")
 GROUP_KINDS = ("group_meeting",)
 LOCAL_OFFSET_HOURS = 8  # Asia/Shanghai, no daylight saving: UTC timestamps → the local day of a meeting
-WINDOW_MONTHS = 12
 SCORE_MAX = 100
 COLUMNS = ("org_id", "key", "value", "numerator", "denominator")
 

@@ -4,6 +4,8 @@ vitality indices are computed from these rows (and the records they reference), 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
 from dangjian.accounts.scope import restrict
@@ -68,6 +70,8 @@ class RefreshRun(models.Model):
     as_of = models.DateField("统计截止日期")
     timings = models.JSONField("各步耗时（秒）", default=dict, blank=True)
     error = models.TextField("错误", blank=True)
+    latest = models.BooleanField("更新了最新指标", default=False,
+                                 help_text="本次计算的日期不早于此前最新一次，其结果成为最新指标")
 
     class Meta:
         verbose_name = "指标计算"
@@ -85,7 +89,13 @@ class IndicatorValueQuerySet(models.QuerySet):
 
 class IndicatorValue(models.Model):
     """One indicator for one organisation (its whole subtree) as of one date; `key` is the breakdown
-    (an age band, a gender …) or '' for the indicator's total. Written only by the refresh job; pages read these."""
+    (an age band, a gender …) or '' for the indicator's total. Written only by the refresh job; pages read these.
+
+    The values of the newest refresh are kept under the date `LATEST` and updated in place, only where a figure
+    changed (the date they hold for is that of the newest finished refresh, `summaries.latest_day()`); month-ends
+    and days refreshed after a later day keep a dated copy for the trends and comparisons (`summaries.py`)."""
+
+    LATEST = dt.date(9999, 12, 31)
 
     as_of = models.DateField("统计截止日期")
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织")
@@ -110,9 +120,9 @@ class MemberScoreQuerySet(models.QuerySet):
 
 
 class MemberScore(models.Model):
-    """党员活力指数 of one member as of one date, with the points per fact kind that make it up (`detail`)."""
+    """党员活力指数 of one member as of the newest refresh (`summaries.latest_day()`), with the points per fact
+    kind that make it up (`detail`); a member who left the roll has no row."""
 
-    as_of = models.DateField("统计截止日期")
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+", verbose_name="党员")
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织")
     score = models.FloatField("活力指数")
@@ -123,5 +133,4 @@ class MemberScore(models.Model):
     class Meta:
         verbose_name = "党员活力指数"
         verbose_name_plural = "党员活力指数"
-        constraints = [models.UniqueConstraint(fields=["as_of", "member"], name="member_score_unique")]
-        indexes = [models.Index(fields=["org", "as_of"])]
+        constraints = [models.UniqueConstraint(fields=["member"], name="member_score_one_per_member")]

@@ -1,6 +1,8 @@
 """The refresh job: extract → compute → store. One `RefreshRun` records each refresh with its state and the time
-of each phase; the values of one day are replaced in one transaction, so a failed refresh leaves the previous
-values of that day in place (the run is marked failed with the error)."""
+of each phase. On DuckDB the results are computed into tables of the analytics file; the other engines' rows are
+loaded there (or into a DuckDB in memory) so that storing is the same for all (`summaries.py`). The summaries are
+written in one transaction, so a failed refresh leaves the previous values in place (the run is marked failed with
+the error)."""
 
 from __future__ import annotations
 
@@ -11,18 +13,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, bulk
+from dangjian.core import audit
 
+from . import summaries
 from .engines import ENGINES, DuckDBEngine, Engine, engine as make_engine
 from .extract import connect, extract
-from .models import IndicatorValue, MemberScore, RefreshRun, RefreshState
+from .models import RefreshRun, RefreshState
 
 log = logging.getLogger("dangjian.analytics")
-VALUE_DIGITS = 9  # stored values are rounded, so every engine stores the same figures
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Computed:
 
 
 def _round(value):
-    return None if value is None else round(float(value), VALUE_DIGITS)
+    return None if value is None else round(float(value), summaries.VALUE_DIGITS)
 
 
 def compute(eng: Engine, as_of: dt.date, *, codes=None, scores: bool = True) -> Computed:
@@ -70,47 +72,39 @@ def compute(eng: Engine, as_of: dt.date, *, codes=None, scores: bool = True) -> 
     return out
 
 
-def store(as_of: dt.date, computed: Computed) -> dict[str, int]:
-    """Replace the values and scores of `as_of` (call inside a transaction)."""
-    IndicatorValue.objects.filter(as_of=as_of).delete()
-    MemberScore.objects.filter(as_of=as_of).delete()
-    if connection.vendor == "postgresql":
-        return _copy_postgresql(as_of, computed)
-    values = bulk.insert_dicts(IndicatorValue, (
-        {"as_of": as_of, "org_id": org_id, "code": code, "key": key, "value": value, "numerator": numerator,
-         "denominator": denominator} for code, org_id, key, value, numerator, denominator in computed.values))
-    scores = bulk.insert_dicts(MemberScore, (
-        {"as_of": as_of, "member_id": member_id, "org_id": org_id, "score": score, "detail": detail}
-        for member_id, org_id, score, detail in computed.scores))
-    return {"values": values, "scores": scores}
+def compute_into(eng: DuckDBEngine, as_of: dt.date) -> dict[str, float]:
+    """Every indicator and the members' scores computed by DuckDB straight into the result tables of its file
+    (`summaries.RESULT_VALUES`, `RESULT_SCORES`): no row passes through Python. Returns the seconds per code."""
+    from .indicators import Indicators, Params
 
-
-def _text(value) -> str:
-    """One field of COPY's text format."""
-    if value is None:
-        return "\\N"
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _copy_postgresql(as_of: dt.date, computed: Computed) -> dict[str, int]:
-    """COPY in text format written in large blocks: the rows are plain numbers, codes and JSON of codes and numbers."""
-    import json
-
-    day = as_of.isoformat()
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy("COPY analytics_indicatorvalue (as_of, org_id, code, key, value, numerator, "
-                                "denominator) FROM STDIN") as copy:
-            for start in range(0, len(computed.values), 50_000):
-                copy.write("".join(
-                    f"{day}\t{org_id}\t{code}\t{key}\t{_text(value)}\t{_text(numerator)}\t{_text(denominator)}\n"
-                    for code, org_id, key, value, numerator, denominator in computed.values[start:start + 50_000]))
-        with cursor.cursor.copy("COPY analytics_memberscore (as_of, member_id, org_id, score, detail) FROM STDIN") as copy:
-            dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
-            for start in range(0, len(computed.scores), 50_000):
-                copy.write("".join(
-                    f"{day}\t{member_id}\t{org_id}\t{_text(score)}\t{dumps(detail).replace(chr(92), chr(92) * 2)}\n"
-                    for member_id, org_id, score, detail in computed.scores[start:start + 50_000]))
-    return {"values": len(computed.values), "scores": len(computed.scores)}
+    duck = eng.duck
+    ind = Indicators(eng.table, Params.on(as_of, eng.max_depth()), keep=eng.keep, small=eng.small)
+    seconds: dict[str, float] = {}
+    for table, ddl in summaries.RESULT_DDL.items():
+        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({ddl})"
+        duck.execute(statement)
+    for code, expr in ind.expressions().items():
+        began = time.perf_counter()
+        statement = (f"INSERT INTO {summaries.RESULT_VALUES} SELECT '{code}', org_id, coalesce(key, ''), value, "
+                     f"numerator, denominator FROM ({eng.con.compile(expr)})")
+        duck.execute(statement)
+        seconds[code] = time.perf_counter() - began
+    began = time.perf_counter()
+    points = eng.con.compile(ind.member_points.select("member_id", "kind", "n", "quantity", "points"))
+    scores = eng.con.compile(ind.member_scores)
+    digits = summaries.VALUE_DIGITS
+    statement = f"""
+        INSERT INTO {summaries.RESULT_SCORES}
+        SELECT s.member_id, s.org_id, s.score, coalesce(d.detail, '{{}}')
+        FROM ({scores}) s LEFT JOIN (
+            SELECT member_id, '{{' || string_agg(to_json(kind) || ':' || json_object(
+                'count', n::BIGINT, 'quantity', round(quantity, {digits}), 'points', round(points, {digits})),
+                ',' ORDER BY kind) || '}}' AS detail
+            FROM ({points}) GROUP BY member_id) d USING (member_id)"""
+    duck.execute(statement)
+    summaries.round_results(duck)
+    seconds["member_scores"] = time.perf_counter() - began
+    return seconds
 
 
 def check_engine(name: str | None) -> str:
@@ -146,7 +140,7 @@ def do_refresh(as_of=None, *, engine: str | None = None, actor=None) -> RefreshR
         raise ValidationError({"__all__": _("您没有执行指标计算的权限")})
     run = RefreshRun.objects.create(as_of=as_of, engine=name, state=RefreshState.RUNNING)
     timings: dict = {}
-    duck = None
+    duck = results = None
     try:
         began = time.perf_counter()
         if name in ("duckdb", "spark"):
@@ -155,29 +149,50 @@ def do_refresh(as_of=None, *, engine: str | None = None, actor=None) -> RefreshR
             timings["extract_rows"] = sum(report.rows.values())
         timings["extract"] = round(time.perf_counter() - began, 3)
         began = time.perf_counter()
-        eng = DuckDBEngine(duck=duck) if name == "duckdb" else make_engine(name, duck=duck)
-        try:
-            computed = compute(eng, as_of)
-        finally:
-            eng.close()
+        if name == "duckdb":
+            eng = DuckDBEngine(duck=duck)
+            try:
+                compute_into(eng, as_of)
+            finally:
+                eng.close()
+            results = duck
+        else:
+            import duckdb
+
+            eng = make_engine(name, duck=duck)
+            try:
+                computed = compute(eng, as_of)
+            finally:
+                eng.close()
+            results = duck if duck is not None else duckdb.connect()
+            summaries.load_results(results, computed.values, computed.scores)
         timings["compute"] = round(time.perf_counter() - began, 3)
         began = time.perf_counter()
         with transaction.atomic():
-            counts = store(as_of, computed)
+            counts = summaries.store(as_of, results, run)
             timings["store"] = round(time.perf_counter() - began, 3)
             timings.update(counts)
             run.state, run.finished_at, run.timings = RefreshState.DONE, timezone.now(), timings
-            run.save(update_fields=["state", "finished_at", "timings"])
+            run.save(update_fields=["state", "finished_at", "timings", "latest"])
             audit.record("analytics.refresh", actor=actor, obj=run, after={"as_of": as_of.isoformat(), "engine": name,
                                                                          **counts},
                          detail=_("指标计算（截止 %(day)s，%(engine)s）：%(values)s 项指标值，%(scores)s 名党员活力指数")
                          % {"day": as_of, "engine": name, "values": counts["values"], "scores": counts["scores"]})
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run; the old values stay
         log.exception("analytics refresh %s failed", run.pk)
-        run.state, run.finished_at, run.timings = RefreshState.FAILED, timezone.now(), timings
+        run.state, run.finished_at, run.timings, run.latest = RefreshState.FAILED, timezone.now(), timings, False
         run.error = f"{type(exc).__name__}: {exc}"[:4000]
-        run.save(update_fields=["state", "finished_at", "timings", "error"])
+        run.save(update_fields=["state", "finished_at", "timings", "error", "latest"])
+    else:
+        if duck is not None:
+            try:
+                summaries.remember(duck, run)
+            except Exception:  # noqa: BLE001 - the summaries are stored; the next refresh rewrites them whole
+                log.exception("analytics refresh %s: keeping the stored values in the analytics file failed", run.pk)
+                summaries.forget(duck)
     finally:
+        if results is not None and results is not duck:
+            results.close()
         if duck is not None:
             duck.close()
     return run

@@ -15,8 +15,8 @@ from dangjian.accounts import roles
 from dangjian.core.views import ScopedViewMixin, paginate
 from dangjian.members.models import Member
 
-from . import actions
-from .catalog import BY_CODE
+from . import actions, summaries
+from .catalog import BY_CODE, WINDOW_MONTHS
 from .models import Fact, FactKind, MemberScore, RefreshRun
 from .engines import ENGINES
 
@@ -56,21 +56,20 @@ class MemberVitalityView(ScopedViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         member = self.get_scoped_object()
-        score = MemberScore.objects.filter(member=member).order_by("-as_of").first()
+        score = MemberScore.objects.filter(member=member).first()
+        as_of = summaries.latest_day() if score is not None else None
         kinds = dict(FactKind.choices)
         parts, facts = [], {}
-        if score is not None:
+        if score is not None and as_of is not None:
             from dangjian.members.periods import add_months
 
-            from .indicators import WINDOW_MONTHS
-
-            start = add_months(score.as_of, -WINDOW_MONTHS)
-            rows = (Fact.objects.filter(member=member, on__gt=start, on__lte=score.as_of)
+            start = add_months(as_of, -WINDOW_MONTHS)
+            rows = (Fact.objects.filter(member=member, on__gt=start, on__lte=as_of)
                     .select_related("org").order_by("-on", "-id"))
             for fact in rows:
                 kind = "dues_payment" if fact.kind == FactKind.DUES_REVERSAL else fact.kind
                 facts.setdefault(kind, []).append(fact)
             for kind, part in sorted(score.detail.items(), key=lambda kv: -kv[1].get("points", 0)):
                 parts.append({"kind": kind, "label": kinds.get(kind, kind), **part, "facts": facts.get(kind, [])})
-        return super().get_context_data(member=member, score=score, parts=parts,
+        return super().get_context_data(member=member, score=score, as_of=as_of, parts=parts,
                                         indicator=BY_CODE["vitality.member_avg"], **kwargs)

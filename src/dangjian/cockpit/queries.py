@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dangjian.accounts import roles
+from dangjian.analytics import summaries
 from dangjian.analytics.catalog import BY_CODE
 from dangjian.analytics.models import IndicatorValue, RefreshRun, RefreshState
 from dangjian.orgs.choices import BRANCH_TYPES
@@ -111,9 +112,14 @@ def default_org(user):
 
 
 def latest_as_of(org, user):
-    """The newest date stored for `org` whose refresh finished: a date whose only refreshes are still running (or
-    failed) may be half written, so the one before it is read meanwhile. Two queries."""
-    days = list(IndicatorValue.objects.restrict(user, PERM).filter(org=org).order_by("-as_of")
+    """The newest date stored for `org`: the day of the newest refresh when `org` has values in it, else the newest
+    dated copy whose refresh finished (a date whose only refreshes are still running or failed may be half written,
+    so the one before it is read meanwhile). At most three queries."""
+    newest = summaries.latest_day()
+    visible = IndicatorValue.objects.restrict(user, PERM).filter(org=org)
+    if newest is not None and visible.filter(as_of=summaries.LATEST).exists():
+        return newest
+    days = list(visible.exclude(as_of=summaries.LATEST).order_by("-as_of")
                 .values_list("as_of", flat=True).distinct()[:3])
     states: dict = {}
     for day, state in RefreshRun.objects.filter(as_of__in=days).values_list("as_of", "state"):
@@ -179,14 +185,16 @@ def parent_ref(row):
 
 
 def stored_values(org, user, as_of, dates) -> dict:
-    """as_of → (code, key) → (value, numerator, denominator); the breakdowns only for the newest date. One query."""
+    """as_of → (code, key) → (value, numerator, denominator); the breakdowns only for the newest date. Two queries."""
+    stored = summaries.stored_dates({*dates, as_of})
+    now = next(key for key, day in stored.items() if day == as_of)
     rows = (IndicatorValue.objects.restrict(user, PERM)
-            .filter(org=org, as_of__in=sorted(dates))
-            .filter(Q(as_of=as_of) | Q(key="") | Q(code=ALERTS))
+            .filter(org=org, as_of__in=sorted(stored))
+            .filter(Q(as_of=now) | Q(key="") | Q(code=ALERTS))
             .values_list("as_of", "code", "key", "value", "numerator", "denominator"))
     out: dict = {}
     for day, code, key, value, numerator, denominator in rows:
-        out.setdefault(day, {})[(code, key)] = (value, numerator, denominator)
+        out.setdefault(stored[day], {})[(code, key)] = (value, numerator, denominator)
     return out
 
 
@@ -264,7 +272,7 @@ def structure(now: dict) -> list[dict]:
 
 def org_tree(org, user, as_of) -> tuple[list, int, dict | None]:
     """The organisations one (or two) levels below `org`, each with its subtree's member total as of the refresh and
-    its live warning light; and the light of `org` itself. Four queries, whatever the number of organisations."""
+    its live warning light; and the light of `org` itself. Five queries, whatever the number of organisations."""
     from dangjian.alerts.queries import subtree_lights
 
     visible = Organization.objects.restrict(user, PERM).filter(path__startswith=org.path, dissolved_on__isnull=True)
@@ -272,8 +280,9 @@ def org_tree(org, user, as_of) -> tuple[list, int, dict | None]:
     depth = 2 if grandchildren and grandchildren <= TREE_NODE_LIMIT else 1
     rows = list(visible.filter(depth__gt=org.depth, depth__lte=org.depth + depth)
                 .order_by("path").values("id", "path", "depth", "name", "short_name", "org_type"))
+    stored = next(iter(summaries.stored_dates([as_of])))
     sizes = dict(IndicatorValue.objects.restrict(user, PERM)
-                 .filter(as_of=as_of, code=MEMBERS, key="", org__path__startswith=org.path,
+                 .filter(as_of=stored, code=MEMBERS, key="", org__path__startswith=org.path,
                          org__depth__gt=org.depth, org__depth__lte=org.depth + depth)
                  .values_list("org_id", "value"))
     nodes = {row["path"]: SimpleNamespace(path=row["path"]) for row in rows}
@@ -318,17 +327,20 @@ def rankings(org, user, as_of, *, limit: int = RANKING_SIZE) -> dict:
     """The branches of the subtree by 支部活力指数 (`vitality`), and by how much it rose since the previous month-end
     (`improvement_month`) or since the month-end 12 months back (`improvement_year`); best first, ties share a rank
     and are listed in tree order; a branch without a value on the date compared with is left out of that list.
-    Two queries whatever the number of branches: the three dates' values, then the names of the branches listed."""
+    Three queries whatever the number of branches: the newest day, the three dates' values, then the names of the
+    branches listed."""
     bases = {since: base_date(as_of, since) for since in ("month", "year")}
+    stored = summaries.stored_dates([as_of, *bases.values()])
     rows = (IndicatorValue.objects.restrict(user, PERM)
-            .filter(as_of__in=[as_of, *bases.values()], code=BRANCH_VITALITY, key="", org__path__startswith=org.path,
+            .filter(as_of__in=sorted(stored), code=BRANCH_VITALITY, key="", org__path__startswith=org.path,
                     org__org_type__in=sorted(BRANCH_TYPES), org__dissolved_on__isnull=True)
             .values_list("org_id", "org__path", "as_of", "value"))
     now: dict[int, float] = {}
     before: dict[dt.date, dict[int, float]] = {day: {} for day in bases.values()}
     paths: dict[int, str] = {}
-    for org_id, path, day, value in rows:
+    for org_id, path, stored_day, value in rows:
         paths[org_id] = path
+        day = stored[stored_day]
         if day == as_of:
             now[org_id] = value
         else:

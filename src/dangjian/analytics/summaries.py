@@ -1,0 +1,267 @@
+"""Storing a refresh's results in the summary tables the pages read, and reading them by date.
+
+A refresh computes every indicator for every organisation (about 2 million figures at a million members) and a score
+for every member. Pages ask for the newest day, the month-ends of the last year and the month-end a year back. So:
+
+- **The newest values** are kept once, under `IndicatorValue.LATEST`, with the member scores (one row per member).
+  A refresh for a day not before the newest one rewrites only the figures that changed: the analytics file keeps a
+  copy of what was stored last (`_latest_values`, `_latest_scores`, tagged with the run that stored it), so the
+  difference is found there, not by reading the summaries back. When the copy cannot be trusted (the first refresh,
+  a lost analytics file, a refresh on another engine in between) the newest values are replaced whole.
+- **Dated copies** are written for month-ends and for a day refreshed after a later one (a correction of the past).
+
+`latest_day()` is the date the newest values hold for; `stored_dates()` maps the dates a page asks for to the dates
+the rows are stored under."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from django.db import connection
+
+from dangjian.core import bulk
+
+from .models import IndicatorValue, MemberScore, RefreshRun, RefreshState
+
+LATEST = IndicatorValue.LATEST
+VALUE_DIGITS = 9  # stored values are rounded, so every engine stores the same figures
+RESULT_VALUES, RESULT_SCORES = "_result_values", "_result_scores"
+MIRROR_VALUES, MIRROR_SCORES, MIRROR_STATE = "_latest_values", "_latest_scores", "_latest_state"
+VALUE_COLUMNS = ("code", "org_id", "key", "value", "numerator", "denominator")
+SCORE_COLUMNS = ("member_id", "org_id", "score", "detail")
+RESULT_DDL = {
+    RESULT_VALUES: "code VARCHAR, org_id BIGINT, key VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE",
+    RESULT_SCORES: "member_id BIGINT, org_id BIGINT, score DOUBLE, detail VARCHAR",
+}
+
+
+# -- reading --------------------------------------------------------------------------------------------------------
+
+def latest_run():
+    """The finished refresh whose results are the newest values (None before the first)."""
+    return (RefreshRun.objects.filter(state=RefreshState.DONE, latest=True)
+            .order_by("-as_of", "-finished_at", "-pk").first())
+
+
+def latest_day() -> dt.date | None:
+    run = latest_run()
+    return run.as_of if run is not None else None
+
+
+def stored_dates(days, latest: dt.date | None = None) -> dict[dt.date, dt.date]:
+    """The date each of `days` is stored under → that day: the newest day's values are under `LATEST`."""
+    latest = latest_day() if latest is None else latest
+    return {(LATEST if day == latest else day): day for day in days}
+
+
+def is_month_end(day: dt.date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+# -- writing --------------------------------------------------------------------------------------------------------
+
+def load_results(duck, values: list[tuple], scores: list[tuple]) -> None:
+    """Results computed elsewhere (rows in Python) into the result tables of `duck`, rounded as DuckDB rounds."""
+    import pyarrow as pa
+
+    for table, rows, columns in ((RESULT_VALUES, values, VALUE_COLUMNS), (RESULT_SCORES, scores, SCORE_COLUMNS)):
+        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({RESULT_DDL[table]})"
+        duck.execute(statement)
+        if not rows:
+            continue
+        data = list(zip(*rows))
+        arrow = pa.table({name: pa.array([json.dumps(d, sort_keys=True) for d in column] if name == "detail"
+                                         else list(column)) for name, column in zip(columns, data)})
+        duck.register("_loaded", arrow)
+        statement = f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _loaded"
+        duck.execute(statement)
+        duck.unregister("_loaded")
+    round_results(duck)
+
+
+def round_results(duck) -> None:
+    for table, columns in ((RESULT_VALUES, ("value", "numerator", "denominator")), (RESULT_SCORES, ("score",))):
+        sets = ", ".join(f"{c} = round({c}, {VALUE_DIGITS})" for c in columns)
+        statement = f"UPDATE {table} SET {sets}"
+        duck.execute(statement)
+
+
+def store(as_of: dt.date, duck, run: RefreshRun) -> dict:
+    """Write the results in `duck` (`_result_values`, `_result_scores`) for `as_of`. Call inside a transaction;
+    returns the counts (and sets `run.latest`). The copy in the analytics file is brought up to date afterwards, by
+    `remember()`, once the transaction has committed."""
+    newest = latest_run()
+    run.latest = newest is None or as_of >= newest.as_of
+    counts = {"values": _count(duck, RESULT_VALUES), "scores": _count(duck, RESULT_SCORES) if run.latest else 0,
+              "changed_values": 0, "changed_scores": 0, "dated": 0}
+    if is_month_end(as_of) or not run.latest:
+        IndicatorValue.objects.filter(as_of=as_of).delete()
+        counts["dated"] = _insert_values(duck, f"SELECT * FROM {RESULT_VALUES}", as_of)
+    if run.latest:
+        if newest is not None and _mirror_run(duck) == newest.pk:
+            counts["changed_values"], counts["changed_scores"] = _apply_changes(duck)
+        else:
+            IndicatorValue.objects.filter(as_of=LATEST).delete()
+            MemberScore.objects.all().delete()
+            counts["changed_values"] = _insert_values(duck, f"SELECT * FROM {RESULT_VALUES}", LATEST)
+            counts["changed_scores"] = _insert_scores(duck, f"SELECT * FROM {RESULT_SCORES}")
+    return counts
+
+
+def remember(duck, run: RefreshRun) -> None:
+    """After the summaries committed: keep what the newest values now are, for the next refresh's difference."""
+    if not run.latest:
+        return
+    duck.execute("BEGIN")
+    for mirror, result in ((MIRROR_VALUES, RESULT_VALUES), (MIRROR_SCORES, RESULT_SCORES)):
+        statement = f"CREATE OR REPLACE TABLE {mirror} AS SELECT * FROM {result}"
+        duck.execute(statement)
+    statement = f"CREATE OR REPLACE TABLE {MIRROR_STATE} (run_id BIGINT)"
+    duck.execute(statement)
+    statement = f"INSERT INTO {MIRROR_STATE} VALUES (?)"
+    duck.execute(statement, [run.pk])
+    duck.execute("COMMIT")
+
+
+def forget(duck) -> None:
+    """The copy no longer matches the summaries (a failed refresh may have left it half written)."""
+    statement = f"DROP TABLE IF EXISTS {MIRROR_STATE}"
+    duck.execute(statement)
+
+
+def _count(duck, table: str) -> int:
+    statement = f"SELECT count(*) FROM {table}"
+    return duck.execute(statement).fetchone()[0]
+
+
+def _mirror_run(duck):
+    exists = duck.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?, ?) AND NOT temporary",
+                          [MIRROR_VALUES, MIRROR_SCORES, MIRROR_STATE]).fetchone()[0]
+    if exists != 3:
+        return None
+    statement = f"SELECT max(run_id) FROM {MIRROR_STATE}"
+    return duck.execute(statement).fetchone()[0]
+
+
+def _apply_changes(duck) -> tuple[int, int]:
+    """Upsert the figures that differ from the copy, delete those no longer computed."""
+    keys = "org_id, code, key"
+    changed_values = f"SELECT * FROM {RESULT_VALUES} EXCEPT SELECT * FROM {MIRROR_VALUES}"
+    gone_values = f"SELECT {keys} FROM {MIRROR_VALUES} EXCEPT SELECT {keys} FROM {RESULT_VALUES}"
+    changed_scores = f"SELECT * FROM {RESULT_SCORES} EXCEPT SELECT * FROM {MIRROR_SCORES}"
+    gone_scores = f"SELECT member_id FROM {MIRROR_SCORES} EXCEPT SELECT member_id FROM {RESULT_SCORES}"
+    if connection.vendor == "postgresql":
+        return _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_scores)
+    values = duck.execute(changed_values).fetchall()
+    bulk_values = [IndicatorValue(as_of=LATEST, code=code, org_id=org_id, key=key or "", value=value,
+                                  numerator=numerator, denominator=denominator)
+                   for code, org_id, key, value, numerator, denominator in values]
+    IndicatorValue.objects.bulk_create(bulk_values, batch_size=2000, update_conflicts=True,
+                                       unique_fields=["as_of", "org", "code", "key"],
+                                       update_fields=["value", "numerator", "denominator"])
+    for org_id, code, key in duck.execute(gone_values).fetchall():
+        IndicatorValue.objects.filter(as_of=LATEST, org_id=org_id, code=code, key=key or "").delete()
+    scores = duck.execute(changed_scores).fetchall()
+    MemberScore.objects.bulk_create(
+        [MemberScore(member_id=m, org_id=o, score=s, detail=json.loads(d) if d else {}) for m, o, s, d in scores],
+        batch_size=2000, update_conflicts=True, unique_fields=["member"], update_fields=["org", "score", "detail"])
+    gone = [row[0] for row in duck.execute(gone_scores).fetchall()]
+    for start in range(0, len(gone), 500):
+        MemberScore.objects.filter(member_id__in=gone[start:start + 500]).delete()
+    return len(values), len(scores)
+
+
+# -- the two databases ------------------------------------------------------------------------------------------------
+
+def _insert_values(duck, query: str, as_of: dt.date) -> int:
+    rows = f"SELECT DATE '{as_of.isoformat()}' AS as_of, {', '.join(VALUE_COLUMNS)} FROM ({query})"
+    if connection.vendor == "postgresql":
+        return _copy_in(duck, rows, "analytics_indicatorvalue", ("as_of", *VALUE_COLUMNS))
+    return bulk.insert_dicts(IndicatorValue, (
+        {"as_of": as_of, "org_id": org_id, "code": code, "key": key or "", "value": value, "numerator": numerator,
+         "denominator": denominator} for _day, code, org_id, key, value, numerator, denominator
+        in duck.execute(rows).fetchall()))
+
+
+def _insert_scores(duck, query: str) -> int:
+    if connection.vendor == "postgresql":
+        return _copy_in(duck, query, "analytics_memberscore", SCORE_COLUMNS)
+    return bulk.insert_dicts(MemberScore, (
+        {"member_id": member_id, "org_id": org_id, "score": score, "detail": json.loads(detail) if detail else {}}
+        for member_id, org_id, score, detail in duck.execute(query).fetchall()))
+
+
+def _copy_in(duck, query: str, table: str, columns: tuple[str, ...]) -> int:
+    """The rows of a DuckDB query (in the order of `columns`) into a PostgreSQL table by COPY: DuckDB writes CSV,
+    which is streamed in blocks, so no row passes through Python. Text columns are quoted (an empty key stays an
+    empty string; an unquoted empty field is NULL)."""
+    from .extract import analytics_path
+
+    handle, name = tempfile.mkstemp(suffix=".csv", dir=analytics_path().parent)
+    os.close(handle)
+    target = Path(name)
+    try:
+        texts = [c for c in columns if c in ("code", "key", "detail")]
+        quoted = f", FORCE_QUOTE ({', '.join(texts)})" if texts else ""
+        statement = f"COPY ({query}) TO '{target}' (FORMAT csv, HEADER false{quoted})"
+        duck.execute(statement)
+        with connection.cursor() as cursor:
+            statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+            with cursor.cursor.copy(statement) as copy, open(target, "rb") as source:
+                while block := source.read(1 << 20):
+                    copy.write(block)
+            return cursor.cursor.rowcount
+    finally:
+        target.unlink(missing_ok=True)
+
+
+VALUE_UPSERT = """
+    INSERT INTO analytics_indicatorvalue (as_of, org_id, code, key, value, numerator, denominator)
+    SELECT %s, org_id, code, key, value, numerator, denominator FROM _changed_values
+    ON CONFLICT ON CONSTRAINT indicator_value_unique DO UPDATE
+    SET value = EXCLUDED.value, numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator"""
+VALUE_DELETE = """
+    DELETE FROM analytics_indicatorvalue v USING _gone_values g
+    WHERE v.as_of = %s AND v.org_id = g.org_id AND v.code = g.code AND v.key = g.key"""
+SCORE_UPSERT = """
+    INSERT INTO analytics_memberscore (member_id, org_id, score, detail)
+    SELECT member_id, org_id, score, detail::jsonb FROM _changed_scores
+    ON CONFLICT ON CONSTRAINT member_score_one_per_member DO UPDATE
+    SET org_id = EXCLUDED.org_id, score = EXCLUDED.score, detail = EXCLUDED.detail"""
+SCORE_DELETE = "DELETE FROM analytics_memberscore s USING _gone_scores g WHERE s.member_id = g.member_id"
+STAGING = {
+    "_changed_values": "org_id bigint, code varchar, key varchar, value float8, numerator float8, denominator float8",
+    "_gone_values": "org_id bigint, code varchar, key varchar",
+    "_changed_scores": "member_id bigint, org_id bigint, score float8, detail text",
+    "_gone_scores": "member_id bigint",
+}
+
+
+def _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_scores) -> tuple[int, int]:
+    """The differences into temporary tables by COPY, then one upsert and one delete per summary table."""
+    queries = {
+        "_changed_values": f"SELECT org_id, code, key, value, numerator, denominator FROM ({changed_values})",
+        "_gone_values": gone_values,
+        "_changed_scores": changed_scores,
+        "_gone_scores": gone_scores,
+    }
+    counts = {}
+    with connection.cursor() as cursor:
+        for table, columns in STAGING.items():
+            statement = f"CREATE TEMP TABLE {table} ({columns}) ON COMMIT DROP"
+            cursor.execute(statement)
+            names = tuple(part.split()[0] for part in columns.split(", "))
+            counts[table] = _copy_in(duck, queries[table], table, names)
+        cursor.execute(VALUE_UPSERT, [LATEST])
+        cursor.execute(VALUE_DELETE, [LATEST])
+        cursor.execute(SCORE_UPSERT)
+        cursor.execute(SCORE_DELETE)
+        for table in STAGING:
+            statement = f"DROP TABLE {table}"
+            cursor.execute(statement)
+    return counts["_changed_values"], counts["_changed_scores"]
