@@ -183,10 +183,10 @@ def generate(scale: float) -> None:
             FROM orgs_organization o CROSS JOIN generate_series(0, 7) k
             WHERE o.org_type = 'branch' AND (o.id + k) %% 5 <> 0""", params)
         cursor.execute("""
-            INSERT INTO alerts_finding (key, rule, level, message, citation, evidence, first_seen, last_seen,
+            INSERT INTO alerts_finding (key, rule, level, message, citation, evidence, digest, first_seen, last_seen,
                 resolved_on, recurrences, org_id)
             SELECT 'bench-' || id, 'dues_arrears', CASE WHEN id %% 2 = 0 THEN 'red' ELSE 'yellow' END, '', '',
-                   '{}', %(today)s - 30, %(today)s, NULL, 0, id
+                   '{}', '', %(today)s - 30, %(today)s, NULL, 0, id
             FROM orgs_organization WHERE org_type = 'branch' AND id %% 20 = 0""", params)
         cursor.execute("ANALYZE")
     print(f"dataset: generated {len(rows):,} organisations, {members:,} members, {facts:,} facts "
@@ -332,65 +332,134 @@ def normalised(rows) -> list:
                         for i, x in enumerate(row)) for row in rows)
 
 
+DAY_REF = "bench-day"
+
+
+def reset(cursor) -> None:
+    """The dataset as generated: the simulated day undone, no summaries, no refreshes (a new deployment)."""
+    cursor.execute("DELETE FROM analytics_fact WHERE ref = %s", [DAY_REF])
+    cursor.execute("DELETE FROM dues_duespayment WHERE idempotency_key LIKE %s", [DAY_REF + "-%"])
+    cursor.execute("DELETE FROM members_memberperiod WHERE valid_from IS NOT NULL AND member_id % 3331 = 0")
+    cursor.execute("UPDATE members_memberperiod SET valid_to = NULL WHERE valid_to IS NOT NULL AND member_id % 3331 = 0")
+    cursor.execute("UPDATE members_member SET education = (ARRAY['postgraduate','undergraduate','junior_college',"
+                   "'secondary_vocational','high_school','middle_school_or_below',''])[1 + id % 7] "
+                   "WHERE id % 3333 = 0")
+    cursor.execute("TRUNCATE analytics_indicatorvalue, analytics_memberscore, analytics_refreshrun")
+
+
+def one_day(cursor, scale: float, today: dt.date) -> dict:
+    """What a day brings at this scale: a day's share of the facts (the dataset spreads them over 420 days), dues
+    paid for 1 % of the bills of this month, 0.03 % of the members edited, 0.03 % moved to another branch."""
+    facts = max(100, int(FACTS_AT_1 * scale / 420))
+    cursor.execute("SELECT max(id) FROM members_member")
+    members = cursor.fetchone()[0]
+    cursor.execute("SELECT min(id), count(*) FROM orgs_organization WHERE org_type = 'branch'")
+    first_branch, branches = cursor.fetchone()
+    kinds = "ARRAY['attendance','check_in','study','login','login','task_step']"
+    cursor.execute(f"""
+        INSERT INTO analytics_fact (kind, "on", at, quantity, ref, detail, member_id, org_id)
+        SELECT ({kinds})[1 + g %% 6], %(today)s, now(), CASE WHEN g %% 6 = 2 THEN 2 ELSE 1 END, %(ref)s, '{{}}',
+               m.id, m.org_id
+        FROM generate_series(1, %(n)s) g JOIN members_member m ON m.id = 1 + (g::bigint * 7919) %% %(m)s""",
+                   {"today": today, "ref": DAY_REF, "n": facts, "m": members})
+    cursor.execute("""
+        INSERT INTO dues_duespayment (kind, amount, method, paid_by, paid_on, idempotency_key, external_ref,
+            for_central, active, recorded_at, reversal_reason, bill_id, member_id, recorded_by_id)
+        SELECT 'regular', b.amount, 'cash', '', %(today)s, %(ref)s || '-' || b.id, '', false, true, now(), '', b.id,
+               b.member_id, (SELECT min(id) FROM accounts_user)
+        FROM dues_duesbill b WHERE b.month = %(month)s AND b.id %% 100 = 0""",
+                   {"today": today, "ref": DAY_REF, "month": today.replace(day=1)})
+    cursor.execute("UPDATE members_member SET education = 'postgraduate', updated_at = now() WHERE id % 3333 = 0")
+    cursor.execute("UPDATE members_memberperiod SET valid_to = %(today)s WHERE valid_to IS NULL AND member_id %% 3331 = 0",
+                   {"today": today})
+    cursor.execute("""
+        INSERT INTO members_memberperiod (status, valid_from, valid_to, member_id, org_id)
+        SELECT 'normal', %(today)s, NULL, id, %(b0)s + (org_id - %(b0)s + 1) %% %(nb)s FROM members_member
+        WHERE id %% 3331 = 0""", {"today": today, "b0": first_branch, "nb": branches})
+    return {"facts": facts}
+
+
+def refreshed(as_of: dt.date, label: str) -> dict:
+    from dangjian.analytics.refresh import do_refresh
+
+    run = do_refresh(as_of, engine="duckdb")
+    if run.state != "done":
+        raise SystemExit(f"refresh failed: {run.error}")
+    t = run.timings
+    t["total"] = t["extract"] + t["compute"] + t["store"]
+    print(f"{label}: extract {t['extract']:.2f} s ({t.get('extract_rows', 0):,} rows), compute {t['compute']:.2f} s, "
+          f"store {t['store']:.2f} s ({t['changed_values']:,} of {t['values']:,} values and {t['changed_scores']:,} "
+          f"scores written, {t['dated']:,} dated); total {t['total']:.2f} s")
+    return t
+
+
 def main() -> None:
     args = parse()
     url = setup(args)
     generate(args.scale)
 
+    from django.db import connection
+
     from dangjian.analytics import extract as staging
+    from dangjian.analytics import summaries
     from dangjian.analytics.engines import DuckDBEngine, PostgresEngine, SparkEngine
     from dangjian.analytics.indicators import Indicators, Params
-    from dangjian.analytics.refresh import compute, do_refresh
+    from dangjian.analytics.refresh import compute, compute_into
 
-    as_of = dt.date.today()
+    today = dt.date.today()
+    yesterday = today - dt.timedelta(days=1)
     for path in Path(os.environ["DANGJIAN_DATA_DIR"], "analytics").glob("analytics.duckdb*"):
-        path.unlink()  # a full extract, as on the first refresh of a deployment
-    from dangjian.analytics.models import IndicatorValue, MemberScore
-
-    IndicatorValue.objects.filter(as_of=as_of).delete()  # a day not yet stored, as in a nightly refresh
-    MemberScore.objects.filter(as_of=as_of).delete()
-    run = do_refresh(as_of, engine="duckdb")
-    if run.state != "done":
-        raise SystemExit(f"refresh failed: {run.error}")
-    t = run.timings
-    total = t["extract"] + t["compute"] + t["store"]
-    print(f"refresh (DuckDB): extract {t['extract']:.2f} s ({t.get('extract_rows', 0):,} rows), compute "
-          f"{t['compute']:.2f} s, store {t['store']:.2f} s ({t['values']:,} values, {t['scores']:,} scores)")
-    # The same computation again, indicator by indicator, beside the hand-written SQL on the same staged file.
+        path.unlink()
+    with connection.cursor() as cursor:
+        reset(cursor)
+    # The first refresh of a deployment (yesterday): everything extracted, every figure written.
+    refreshed(yesterday, "first refresh (DuckDB, yesterday)")
+    with connection.cursor() as cursor:
+        day = one_day(cursor, args.scale, today)
+    print(f"a day's changes: {day['facts']:,} facts, payments, member edits and moves")
+    # The nightly refresh (today): what changed extracted, every indicator computed, the figures that changed written.
+    t = refreshed(today, "nightly refresh (DuckDB, today)")
+    total = t["total"]
+    # The same computation again, indicator by indicator, beside the hand-written SQL on the same staged file; both
+    # materialise their rows in a DuckDB table.
     with staging.connect() as duck:
         eng = DuckDBEngine(duck=duck)
         began = time.perf_counter()
-        ind = Indicators(eng.table, Params.on(as_of, eng.max_depth()), keep=eng.keep, small=eng.small)
-        computed = compute(eng, as_of)
+        seconds = compute_into(eng, today)
         ours_total = time.perf_counter() - began
         ours = {}
-        for code, org_id, key, value, numerator, denominator in computed.values:
+        for code, org_id, key, value, numerator, denominator in duck.execute(
+                f"SELECT * FROM {summaries.RESULT_VALUES}").fetchall():
             ours.setdefault(code, []).append((org_id, key, value, numerator, denominator))
-        ours["member_scores"] = [(m, o, s) for m, o, s, _d in computed.scores]
+        ours["member_scores"] = duck.execute(f"SELECT member_id, org_id, score FROM {summaries.RESULT_SCORES}").fetchall()
+        ind = Indicators(eng.table, Params.on(today, eng.max_depth()), keep=eng.keep, small=eng.small)
         sql = hand_written(ind.p, eng.max_depth())
         hand_total, mismatches = 0.0, []
         print(f"{'indicator':<26}{'ours (s)':>10}{'SQL (s)':>10}  equal")
         for code, statement in sql.items():
             began = time.perf_counter()
-            rows = duck.execute(statement).fetchall()
-            seconds = time.perf_counter() - began
-            hand_total += seconds
+            duck.execute(f"CREATE OR REPLACE TEMP TABLE _hand AS {statement}")
+            elapsed = time.perf_counter() - began
+            hand_total += elapsed
+            rows = duck.execute("SELECT * FROM _hand").fetchall()
             equal = normalised(rows) == normalised([tuple(r) for r in ours.get(code, [])])
             if not equal:
                 mismatches.append(code)
-            print(f"{code:<26}{computed.seconds.get(code, 0):>10.3f}{seconds:>10.3f}  {'yes' if equal else 'NO'}")
+            print(f"{code:<26}{seconds.get(code, 0):>10.3f}{elapsed:>10.3f}  {'yes' if equal else 'NO'}")
         print(f"{'all (ours incl. shared)':<26}{ours_total:>10.3f}{hand_total:>10.3f}")
         if not args.no_spark:
             spark = SparkEngine(duck=duck)
             began = time.perf_counter()
-            compute(spark, as_of)
+            compute(spark, today)
             print(f"Spark (local mode): compute {time.perf_counter() - began:.2f} s")
     if not args.no_postgres:
         pg = PostgresEngine(url)
         began = time.perf_counter()
-        compute(pg, as_of)
+        compute(pg, today)
         print(f"PostgreSQL (OLTP tables): compute {time.perf_counter() - began:.2f} s")
         pg.close()
+    with connection.cursor() as cursor:
+        reset(cursor)
     if mismatches:
         print(f"MISMATCH between ours and the hand-written SQL: {', '.join(mismatches)}")
     print(f"TOTAL {total:.2f} s; RATIO {t['compute'] / hand_total:.2f} vs hand-written SQL")

@@ -76,6 +76,12 @@ class DuckDBEngine(Engine):
         else:
             self.con = ibis.duckdb.connect(str(path or analytics_path()))
 
+    def max_depth(self) -> int:
+        if self.duck is None:
+            return super().max_depth()
+        value = self.duck.execute("SELECT max(depth) FROM orgs_organization").fetchone()[0]
+        return int(value or 1)
+
     def close(self) -> None:
         if self.duck is None:
             super().close()

@@ -99,17 +99,20 @@ def store(as_of: dt.date, duck, run: RefreshRun) -> dict:
     run.latest = newest is None or as_of >= newest.as_of
     counts = {"values": _count(duck, RESULT_VALUES), "scores": _count(duck, RESULT_SCORES) if run.latest else 0,
               "changed_values": 0, "changed_scores": 0, "dated": 0}
+    whole = f"SELECT * FROM {RESULT_VALUES}"
     if is_month_end(as_of) or not run.latest:
         IndicatorValue.objects.filter(as_of=as_of).delete()
-        counts["dated"] = _insert_values(duck, f"SELECT * FROM {RESULT_VALUES}", as_of)
+        with bulk.references_proven_at_end(IndicatorValue):
+            counts["dated"] = _insert_values(duck, whole, as_of)
     if run.latest:
         if newest is not None and _mirror_run(duck) == newest.pk:
             counts["changed_values"], counts["changed_scores"] = _apply_changes(duck)
         else:
             IndicatorValue.objects.filter(as_of=LATEST).delete()
             MemberScore.objects.all().delete()
-            counts["changed_values"] = _insert_values(duck, f"SELECT * FROM {RESULT_VALUES}", LATEST)
-            counts["changed_scores"] = _insert_scores(duck, f"SELECT * FROM {RESULT_SCORES}")
+            with bulk.references_proven_at_end(IndicatorValue, MemberScore):
+                counts["changed_values"] = _insert_values(duck, whole, LATEST)
+                counts["changed_scores"] = _insert_scores(duck, f"SELECT * FROM {RESULT_SCORES}")
     return counts
 
 
