@@ -79,7 +79,7 @@ class DuckDBEngine(Engine):
     def max_depth(self) -> int:
         if self.duck is None:
             return super().max_depth()
-        value = self.duck.execute("SELECT max(depth) FROM orgs_organization").fetchone()[0]
+        value = self.duck.execute("SELECT max(depth) FROM orgs_organization").fetchall()[0][0]
         return int(value or 1)
 
     def close(self) -> None:

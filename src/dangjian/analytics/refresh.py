@@ -80,8 +80,8 @@ def compute_into(eng: DuckDBEngine, as_of: dt.date) -> dict[str, float]:
     duck = eng.duck
     ind = Indicators(eng.table, Params.on(as_of, eng.max_depth()), keep=eng.keep, small=eng.small)
     seconds: dict[str, float] = {}
-    for table, ddl in summaries.RESULT_DDL.items():
-        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({ddl})"
+    for table in summaries.RESULT_DDL:
+        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({summaries.result_ddl(table)})"
         duck.execute(statement)
     for code, expr in ind.expressions().items():
         began = time.perf_counter()
@@ -95,11 +95,10 @@ def compute_into(eng: DuckDBEngine, as_of: dt.date) -> dict[str, float]:
     digits = summaries.VALUE_DIGITS
     statement = f"""
         INSERT INTO {summaries.RESULT_SCORES}
-        SELECT s.member_id, s.org_id, s.score, coalesce(d.detail, '{{}}')
+        SELECT s.member_id, s.org_id, s.score, coalesce(d.detail, [])
         FROM ({scores}) s LEFT JOIN (
-            SELECT member_id, '{{' || string_agg(to_json(kind) || ':' || json_object(
-                'count', n::BIGINT, 'quantity', round(quantity, {digits}), 'points', round(points, {digits})),
-                ',' ORDER BY kind) || '}}' AS detail
+            SELECT member_id, list({{'kind': kind, 'count': n::BIGINT, 'quantity': round(quantity, {digits}),
+                                    'points': round(points, {digits})}} ORDER BY kind) AS detail
             FROM ({points}) GROUP BY member_id) d USING (member_id)"""
     duck.execute(statement)
     summaries.round_results(duck)
@@ -184,12 +183,15 @@ def do_refresh(as_of=None, *, engine: str | None = None, actor=None) -> RefreshR
         run.error = f"{type(exc).__name__}: {exc}"[:4000]
         run.save(update_fields=["state", "finished_at", "timings", "error", "latest"])
     else:
-        if duck is not None:
+        if duck is not None and run.latest:
+            began = time.perf_counter()
             try:
                 summaries.remember(duck, run)
             except Exception:  # noqa: BLE001 - the summaries are stored; the next refresh rewrites them whole
                 log.exception("analytics refresh %s: keeping the stored values in the analytics file failed", run.pk)
                 summaries.forget(duck)
+            timings["remember"] = round(time.perf_counter() - began, 3)
+            RefreshRun.objects.filter(pk=run.pk).update(timings=timings)
     finally:
         if results is not None and results is not duck:
             results.close()

@@ -36,8 +36,17 @@ VALUE_COLUMNS = ("code", "org_id", "key", "value", "numerator", "denominator")
 SCORE_COLUMNS = ("member_id", "org_id", "score", "detail")
 RESULT_DDL = {
     RESULT_VALUES: "code VARCHAR, org_id BIGINT, key VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE",
-    RESULT_SCORES: "member_id BIGINT, org_id BIGINT, score DOUBLE, detail VARCHAR",
+    RESULT_SCORES: "member_id BIGINT, org_id BIGINT, score DOUBLE, detail DETAIL",
 }
+# The points of one member per kind of fact, sorted by kind; written to the summaries as the JSON object
+# {kind: {count, quantity, points}} the vitality page reads (only for the rows written).
+DETAIL = "STRUCT(kind VARCHAR, count BIGINT, quantity DOUBLE, points DOUBLE)[]"
+DETAIL_JSON = ("'{' || array_to_string(list_transform(detail, lambda x: to_json(x.kind) || ':' || json_object("
+               "'count', x.count, 'quantity', x.quantity, 'points', x.points)), ',') || '}'")
+
+
+def result_ddl(table: str) -> str:
+    return RESULT_DDL[table].replace("DETAIL", DETAIL)
 
 
 # -- reading --------------------------------------------------------------------------------------------------------
@@ -69,14 +78,17 @@ def load_results(duck, values: list[tuple], scores: list[tuple]) -> None:
     """Results computed elsewhere (rows in Python) into the result tables of `duck`, rounded as DuckDB rounds."""
     import pyarrow as pa
 
+    detail_type = pa.list_(pa.struct([("kind", pa.string()), ("count", pa.int64()), ("quantity", pa.float64()),
+                                      ("points", pa.float64())]))
     for table, rows, columns in ((RESULT_VALUES, values, VALUE_COLUMNS), (RESULT_SCORES, scores, SCORE_COLUMNS)):
-        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({RESULT_DDL[table]})"
+        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({result_ddl(table)})"
         duck.execute(statement)
         if not rows:
             continue
         data = list(zip(*rows))
-        arrow = pa.table({name: pa.array([json.dumps(d, sort_keys=True) for d in column] if name == "detail"
-                                         else list(column)) for name, column in zip(columns, data)})
+        arrow = pa.table({name: pa.array([[{"kind": kind, **part} for kind, part in sorted(d.items())] for d in column],
+                                         detail_type) if name == "detail" else list(column)
+                          for name, column in zip(columns, data)})
         duck.register("_loaded", arrow)
         statement = f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _loaded"
         duck.execute(statement)
@@ -139,16 +151,16 @@ def forget(duck) -> None:
 
 def _count(duck, table: str) -> int:
     statement = f"SELECT count(*) FROM {table}"
-    return duck.execute(statement).fetchone()[0]
+    return duck.execute(statement).fetchall()[0][0]
 
 
 def _mirror_run(duck):
     exists = duck.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?, ?) AND NOT temporary",
-                          [MIRROR_VALUES, MIRROR_SCORES, MIRROR_STATE]).fetchone()[0]
+                          [MIRROR_VALUES, MIRROR_SCORES, MIRROR_STATE]).fetchall()[0][0]
     if exists != 3:
         return None
     statement = f"SELECT max(run_id) FROM {MIRROR_STATE}"
-    return duck.execute(statement).fetchone()[0]
+    return duck.execute(statement).fetchall()[0][0]
 
 
 def _apply_changes(duck) -> tuple[int, int]:
@@ -169,9 +181,9 @@ def _apply_changes(duck) -> tuple[int, int]:
                                        update_fields=["value", "numerator", "denominator"])
     for org_id, code, key in duck.execute(gone_values).fetchall():
         IndicatorValue.objects.filter(as_of=LATEST, org_id=org_id, code=code, key=key or "").delete()
-    scores = duck.execute(changed_scores).fetchall()
+    scores = duck.execute(_as_json(changed_scores)).fetchall()
     MemberScore.objects.bulk_create(
-        [MemberScore(member_id=m, org_id=o, score=s, detail=json.loads(d) if d else {}) for m, o, s, d in scores],
+        [MemberScore(member_id=m, org_id=o, score=s, detail=json.loads(d)) for m, o, s, d in scores],
         batch_size=2000, update_conflicts=True, unique_fields=["member"], update_fields=["org", "score", "detail"])
     gone = [row[0] for row in duck.execute(gone_scores).fetchall()]
     for start in range(0, len(gone), 500):
@@ -191,12 +203,17 @@ def _insert_values(duck, query: str, as_of: dt.date) -> int:
         in duck.execute(rows).fetchall()))
 
 
+def _as_json(query: str) -> str:
+    """Score rows with the detail as the JSON text stored."""
+    return f"SELECT member_id, org_id, score, {DETAIL_JSON} AS detail FROM ({query})"
+
+
 def _insert_scores(duck, query: str) -> int:
     if connection.vendor == "postgresql":
-        return _copy_in(duck, query, "analytics_memberscore", SCORE_COLUMNS)
+        return _copy_in(duck, _as_json(query), "analytics_memberscore", SCORE_COLUMNS)
     return bulk.insert_dicts(MemberScore, (
-        {"member_id": member_id, "org_id": org_id, "score": score, "detail": json.loads(detail) if detail else {}}
-        for member_id, org_id, score, detail in duck.execute(query).fetchall()))
+        {"member_id": member_id, "org_id": org_id, "score": score, "detail": json.loads(detail)}
+        for member_id, org_id, score, detail in duck.execute(_as_json(query)).fetchall()))
 
 
 def _copy_in(duck, query: str, table: str, columns: tuple[str, ...]) -> int:
@@ -250,7 +267,7 @@ def _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_sc
     queries = {
         "_changed_values": f"SELECT org_id, code, key, value, numerator, denominator FROM ({changed_values})",
         "_gone_values": gone_values,
-        "_changed_scores": changed_scores,
+        "_changed_scores": _as_json(changed_scores),
         "_gone_scores": gone_scores,
     }
     counts = {}
