@@ -62,7 +62,6 @@ def test_a_second_refresh_writes_only_the_figures_that_changed_and_equals_a_whol
 
 
 def test_a_member_who_leaves_the_roll_loses_the_score_and_an_emptied_breakdown_goes(world):
-    from analytics.dataset import move  # noqa: F401 - the dataset's own helpers write history as the actions do
     from dangjian.members.models import MemberPeriod
 
     build(world)

@@ -80,28 +80,15 @@ def compute_into(eng: DuckDBEngine, as_of: dt.date) -> dict[str, float]:
     duck = eng.duck
     ind = Indicators(eng.table, Params.on(as_of, eng.max_depth()), keep=eng.keep, small=eng.small)
     seconds: dict[str, float] = {}
-    for table in summaries.RESULT_DDL:
-        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({summaries.result_ddl(table)})"
-        duck.execute(statement)
+    summaries.create_results(duck)
     for code, expr in ind.expressions().items():
         began = time.perf_counter()
-        statement = (f"INSERT INTO {summaries.RESULT_VALUES} SELECT '{code}', org_id, coalesce(key, ''), value, "
-                     f"numerator, denominator FROM ({eng.con.compile(expr)})")
-        duck.execute(statement)
+        summaries.insert_values(duck, code, eng.con.compile(expr))
         seconds[code] = time.perf_counter() - began
     began = time.perf_counter()
-    points = eng.con.compile(ind.member_points.select("member_id", "kind", "n", "quantity", "points"))
-    scores = eng.con.compile(ind.member_scores)
-    digits = summaries.VALUE_DIGITS
-    statement = f"""
-        INSERT INTO {summaries.RESULT_SCORES}
-        SELECT s.member_id, s.org_id, s.score, coalesce(d.detail, [])
-        FROM ({scores}) s LEFT JOIN (
-            SELECT member_id, list({{'kind': kind, 'count': n::BIGINT, 'quantity': round(quantity, {digits}),
-                                    'points': round(points, {digits})}} ORDER BY kind) AS detail
-            FROM ({points}) GROUP BY member_id) d USING (member_id)"""
-    duck.execute(statement)
-    summaries.round_results(duck)
+    summaries.insert_scores(duck, eng.con.compile(ind.member_points.select("member_id", "kind", "n", "quantity",
+                                                                            "points")),
+                            eng.con.compile(ind.member_scores))
     seconds["member_scores"] = time.perf_counter() - began
     return seconds
 

@@ -30,23 +30,18 @@ from .models import IndicatorValue, MemberScore, RefreshRun, RefreshState
 
 LATEST = IndicatorValue.LATEST
 VALUE_DIGITS = 9  # stored values are rounded, so every engine stores the same figures
-RESULT_VALUES, RESULT_SCORES = "_result_values", "_result_scores"
+RESULT_VALUES, RESULT_SCORES, RESULT_POINTS = "_result_values", "_result_scores", "_result_points"
 MIRROR_VALUES, MIRROR_SCORES, MIRROR_STATE = "_latest_values", "_latest_scores", "_latest_state"
 VALUE_COLUMNS = ("code", "org_id", "key", "value", "numerator", "denominator")
 SCORE_COLUMNS = ("member_id", "org_id", "score", "detail")
+# The results of one computation, in DuckDB. A member's score carries a digest of the member's points per kind, so
+# that a change in the points (not only in the score) is found without comparing the points row by row; the points
+# are turned into the JSON detail the vitality page reads only for the scores written.
 RESULT_DDL = {
     RESULT_VALUES: "code VARCHAR, org_id BIGINT, key VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE",
-    RESULT_SCORES: "member_id BIGINT, org_id BIGINT, score DOUBLE, detail DETAIL",
+    RESULT_POINTS: "member_id BIGINT, kind VARCHAR, count BIGINT, quantity DOUBLE, points DOUBLE",
+    RESULT_SCORES: "member_id BIGINT, org_id BIGINT, score DOUBLE, digest UBIGINT",
 }
-# The points of one member per kind of fact, sorted by kind; written to the summaries as the JSON object
-# {kind: {count, quantity, points}} the vitality page reads (only for the rows written).
-DETAIL = "STRUCT(kind VARCHAR, count BIGINT, quantity DOUBLE, points DOUBLE)[]"
-DETAIL_JSON = ("'{' || array_to_string(list_transform(detail, lambda x: to_json(x.kind) || ':' || json_object("
-               "'count', x.count, 'quantity', x.quantity, 'points', x.points)), ',') || '}'")
-
-
-def result_ddl(table: str) -> str:
-    return RESULT_DDL[table].replace("DETAIL", DETAIL)
 
 
 # -- reading --------------------------------------------------------------------------------------------------------
@@ -72,36 +67,66 @@ def is_month_end(day: dt.date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
-# -- writing --------------------------------------------------------------------------------------------------------
+# -- the results of one computation (DuckDB) --------------------------------------------------------------------------
+
+def create_results(duck) -> None:
+    for table, ddl in RESULT_DDL.items():
+        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({ddl})"
+        duck.execute(statement)
+
+
+def rounded(column: str) -> str:
+    return f"round({column}, {VALUE_DIGITS})"
+
+
+def insert_values(duck, code: str, query: str) -> None:
+    """One indicator's rows (org_id, key, value, numerator, denominator) into the results."""
+    statement = (f"INSERT INTO {RESULT_VALUES} SELECT ?, org_id, coalesce(key, ''), {rounded('value')}, "
+                 f"{rounded('numerator')}, {rounded('denominator')} FROM ({query})")
+    duck.execute(statement, [code])
+
+
+def insert_scores(duck, points_query: str, scores_query: str) -> None:
+    """The members' points per kind (member_id, kind, n, quantity, points) and scores (member_id, org_id, score)."""
+    statement = (f"INSERT INTO {RESULT_POINTS} SELECT member_id, kind, n::BIGINT, {rounded('quantity')}, "
+                 f"{rounded('points')} FROM ({points_query})")
+    duck.execute(statement)
+    statement = f"""
+        INSERT INTO {RESULT_SCORES}
+        SELECT s.member_id, s.org_id, {rounded('s.score')}, coalesce(d.digest, 0)
+        FROM ({scores_query}) s LEFT JOIN (
+            SELECT member_id, bit_xor(hash(kind, count, quantity, points)) AS digest FROM {RESULT_POINTS}
+            GROUP BY member_id) d USING (member_id)"""
+    duck.execute(statement)
+
 
 def load_results(duck, values: list[tuple], scores: list[tuple]) -> None:
     """Results computed elsewhere (rows in Python) into the result tables of `duck`, rounded as DuckDB rounds."""
     import pyarrow as pa
 
-    detail_type = pa.list_(pa.struct([("kind", pa.string()), ("count", pa.int64()), ("quantity", pa.float64()),
-                                      ("points", pa.float64())]))
-    for table, rows, columns in ((RESULT_VALUES, values, VALUE_COLUMNS), (RESULT_SCORES, scores, SCORE_COLUMNS)):
-        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({result_ddl(table)})"
-        duck.execute(statement)
-        if not rows:
-            continue
-        data = list(zip(*rows))
-        arrow = pa.table({name: pa.array([[{"kind": kind, **part} for kind, part in sorted(d.items())] for d in column],
-                                         detail_type) if name == "detail" else list(column)
-                          for name, column in zip(columns, data)})
-        duck.register("_loaded", arrow)
-        statement = f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _loaded"
-        duck.execute(statement)
+    create_results(duck)
+    by_code: dict[str, list] = {}
+    for code, *row in values:
+        by_code.setdefault(code, []).append(row)
+    for code, rows in by_code.items():
+        duck.register("_loaded", pa.table(dict(zip(VALUE_COLUMNS[1:], map(list, zip(*rows))))))
+        insert_values(duck, code, "SELECT * FROM _loaded")
         duck.unregister("_loaded")
-    round_results(duck)
+    points = [(member_id, kind, part["count"], part["quantity"], part["points"])
+              for member_id, _org, _score, detail in scores for kind, part in detail.items()]
+    duck.register("_points", pa.table({
+        "member_id": pa.array([p[0] for p in points], pa.int64()), "kind": pa.array([p[1] for p in points], pa.string()),
+        "n": pa.array([p[2] for p in points], pa.int64()), "quantity": pa.array([p[3] for p in points], pa.float64()),
+        "points": pa.array([p[4] for p in points], pa.float64())}))
+    duck.register("_scores", pa.table({
+        "member_id": pa.array([s[0] for s in scores], pa.int64()), "org_id": pa.array([s[1] for s in scores], pa.int64()),
+        "score": pa.array([s[2] for s in scores], pa.float64())}))
+    insert_scores(duck, "SELECT * FROM _points", "SELECT * FROM _scores")
+    duck.unregister("_points")
+    duck.unregister("_scores")
 
 
-def round_results(duck) -> None:
-    for table, columns in ((RESULT_VALUES, ("value", "numerator", "denominator")), (RESULT_SCORES, ("score",))):
-        sets = ", ".join(f"{c} = round({c}, {VALUE_DIGITS})" for c in columns)
-        statement = f"UPDATE {table} SET {sets}"
-        duck.execute(statement)
-
+# -- writing the summaries --------------------------------------------------------------------------------------------
 
 def store(as_of: dt.date, duck, run: RefreshRun) -> dict:
     """Write the results in `duck` (`_result_values`, `_result_scores`) for `as_of`. Call inside a transaction;
@@ -204,8 +229,13 @@ def _insert_values(duck, query: str, as_of: dt.date) -> int:
 
 
 def _as_json(query: str) -> str:
-    """Score rows with the detail as the JSON text stored."""
-    return f"SELECT member_id, org_id, score, {DETAIL_JSON} AS detail FROM ({query})"
+    """Score rows (member_id, org_id, score, …) with the detail stored: the JSON object {kind: {count, quantity,
+    points}} of the member's points, built only for the rows of `query`."""
+    detail = ("'{' || string_agg(to_json(kind) || ':' || json_object('count', count, 'quantity', quantity, "
+              "'points', points), ',' ORDER BY kind) || '}'")
+    return (f"SELECT s.member_id, s.org_id, s.score, coalesce(d.detail, '{{}}') AS detail FROM ({query}) s "
+            f"LEFT JOIN (SELECT member_id, {detail} AS detail FROM {RESULT_POINTS} "
+            f"WHERE member_id IN (SELECT member_id FROM ({query})) GROUP BY member_id) d USING (member_id)")
 
 
 def _insert_scores(duck, query: str) -> int:
