@@ -155,7 +155,8 @@ def generate(scale: float) -> None:
                 "'task_step','recruitment_step']"
         cursor.execute(f"""
             INSERT INTO analytics_fact (kind, "on", at, quantity, ref, detail, member_id, org_id)
-            SELECT ({kinds})[1 + g %% 10], %(today)s - (g * 31 %% 420), now(),
+            SELECT ({kinds})[1 + g %% 10], %(today)s - (g * 31 %% 420),
+                   (%(today)s - (g * 31 %% 420))::timestamp + interval '12 hours',
                    CASE WHEN g %% 10 = 3 THEN 2 ELSE 1 END, '', '{{}}', 1 + (g * 7) %% %(m)s,
                    %(b0)s + (1 + (g * 7) %% %(m)s) %% %(nb)s
             FROM generate_series(1, %(f)s) g""", params)
@@ -169,12 +170,14 @@ def generate(scale: float) -> None:
             cursor.execute("""
                 INSERT INTO dues_duesbill (created_at, updated_at, version, month, amount, member_id, org_id,
                     standard_id)
-                SELECT now(), now(), 1, %(month)s, s.monthly_amount, s.member_id, m.org_id, s.id
+                SELECT %(month)s::timestamp, %(month)s::timestamp, 1, %(month)s, s.monthly_amount, s.member_id,
+                       m.org_id, s.id
                 FROM dues_duesstandard s JOIN members_member m ON m.id = s.member_id""", {**params, "month": month})
         cursor.execute("""
             INSERT INTO dues_duespayment (kind, amount, method, paid_by, paid_on, idempotency_key, external_ref,
                 for_central, active, recorded_at, reversal_reason, bill_id, member_id, recorded_by_id)
-            SELECT 'regular', amount, 'cash', '', month + 5, 'bench-' || id, '', false, true, now(), '', id,
+            SELECT 'regular', amount, 'cash', '', month + 5, 'bench-' || id, '', false, true,
+                   (month + 5)::timestamp + interval '12 hours', '', id,
                    member_id, %(u)s
             FROM dues_duesbill WHERE id %% 10 <> 0 AND month + 5 <= %(today)s""", params)
         cursor.execute("""
