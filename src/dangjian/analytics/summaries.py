@@ -219,7 +219,9 @@ def _apply_changes(duck) -> tuple[int, int]:
 # -- the two databases ------------------------------------------------------------------------------------------------
 
 def _insert_values(duck, query: str, as_of: dt.date) -> int:
-    rows = f"SELECT DATE '{as_of.isoformat()}' AS as_of, {', '.join(VALUE_COLUMNS)} FROM ({query})"
+    # In the order of the unique index: PostgreSQL then appends to its indexes instead of touching pages at random.
+    rows = (f"SELECT DATE '{as_of.isoformat()}' AS as_of, {', '.join(VALUE_COLUMNS)} FROM ({query}) "
+            "ORDER BY org_id, code, key")
     if connection.vendor == "postgresql":
         return _copy_in(duck, rows, "analytics_indicatorvalue", ("as_of", *VALUE_COLUMNS))
     return bulk.insert_dicts(IndicatorValue, (
@@ -240,7 +242,7 @@ def _as_json(query: str) -> str:
 
 def _insert_scores(duck, query: str) -> int:
     if connection.vendor == "postgresql":
-        return _copy_in(duck, _as_json(query), "analytics_memberscore", SCORE_COLUMNS)
+        return _copy_in(duck, _as_json(query) + " ORDER BY member_id", "analytics_memberscore", SCORE_COLUMNS)
     return bulk.insert_dicts(MemberScore, (
         {"member_id": member_id, "org_id": org_id, "score": score, "detail": json.loads(detail)}
         for member_id, org_id, score, detail in duck.execute(_as_json(query)).fetchall()))
@@ -295,9 +297,10 @@ STAGING = {
 def _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_scores) -> tuple[int, int]:
     """The differences into temporary tables by COPY, then one upsert and one delete per summary table."""
     queries = {
-        "_changed_values": f"SELECT org_id, code, key, value, numerator, denominator FROM ({changed_values})",
+        "_changed_values": f"SELECT org_id, code, key, value, numerator, denominator FROM ({changed_values}) "
+                           "ORDER BY org_id, code, key",
         "_gone_values": gone_values,
-        "_changed_scores": _as_json(changed_scores),
+        "_changed_scores": _as_json(changed_scores) + " ORDER BY member_id",
         "_gone_scores": gone_scores,
     }
     counts = {}
