@@ -1,38 +1,80 @@
 """Extract: copy what the indicators read from the OLTP database into the analytics file (DuckDB).
 
-The small tables (organisations, members and their periods, meetings, recruitment steps, warning findings) are
-copied whole on every refresh; the big ones (behaviour facts, dues bills and payments) incrementally: the rows above
-the high-water mark of `id`, plus every row written or changed since the previous extract began, less a safety
-margin (a row committed late with a lower id, a payment reversed, a bill recalculated). The staged tables keep the
-OLTP table and column names, so the indicator expressions read the same names on every engine.
+The staged tables keep the OLTP table and column names, so the indicator expressions read the same names on every
+engine. After every extract each staged table equals the selected columns of its OLTP table, whatever wrote the
+changes: the platform's actions, `QuerySet.update()`, raw SQL, deletes. Timestamps such as `updated_at` are not
+trusted for this (a raw UPDATE does not touch them, and `analytics_fact.at` has no index).
 
-PostgreSQL is read with `COPY (…) TO STDOUT` (CSV, streamed to a temporary file that DuckDB reads in parallel);
-SQLite through its cursor in batches handed to DuckDB as Arrow tables."""
+PostgreSQL, incrementally (a nightly extract):
+
+* Changed rows are found by their row version: every INSERT and UPDATE, by any path, writes a new version whose
+  `xmin` is the writing transaction. Each extract records the snapshot it read under (`pg_current_snapshot()`, in a
+  REPEATABLE READ transaction, so the reads see exactly that snapshot); next time, the rows whose `xmin` is not older
+  than that snapshot's `xmin` are read again. Those that committed before the snapshot was taken are read again too
+  (harmless: they are compared with the staged rows and only the differing ones are written), and a transaction that
+  was still running then is certainly included. The 32-bit `xmin` is compared modulo 2^32 against the previous
+  snapshot; the comparison is exact while fewer than 2^31 transactions separate the two extracts, so beyond
+  `XID_HORIZON` transactions, after a restore (the transaction counter went back), in another database or cluster,
+  or when the staged columns changed, the table is copied whole instead.
+* Deleted rows are found by counting: PostgreSQL counts the rows of each bucket of 8,192 ids (`id >> 13`) in the
+  same scan that flags the changed ones. Once the changed rows are merged, every staged id is either a current row or
+  a deleted one (an unchanged row is staged exactly as it is), so a bucket staged with more rows than PostgreSQL
+  holds contains the deletes: only those buckets are read again (a primary-key range) and replaced.
+* The changed rows are then read by primary-key ranges around the buckets that hold them (new facts are a few
+  buckets at the top), or by one more scan when they are spread over more than a quarter of the table.
+
+So a nightly extract costs one sequential scan per table (which PostgreSQL parallelises) plus the changed rows: at
+1 M members and 20 M facts it takes about a second (see the figures in docs/indicators.md). Tables are read
+concurrently on their own connections (`WORKERS`); a full copy splits a big table into id ranges streamed
+concurrently with `COPY (…) TO STDOUT` (CSV blocks written to a temporary file that DuckDB reads in parallel; no row
+is formatted in Python). The snapshot recorded for a table is taken before any of its reads begins, so rows
+committed during the copy are read again next time, never missed.
+
+When the caller's connection is inside a transaction (`atomic`), the extract reads through that connection,
+one table after another, so that the transaction's own writes are seen; it then reads under the caller's isolation
+level (under READ COMMITTED a delete committed by others during the extract may be found only by the next one).
+
+Tables below `SMALL_TABLE_ROWS` staged rows (except the fact and dues tables, always incremental) are simply copied
+whole: that costs no more than finding their changes.
+
+SQLite (small deployments, tests, demos): each table is read whole through the cursor in batches handed to DuckDB as
+Arrow tables and compared with the staged table in DuckDB: new and changed rows are written, vanished ones deleted."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import queue
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection as default_connection
 
-# A row written before the previous extract began but committed after it is read again if it was written at most
-# this long before that start (transactions of the platform last seconds).
+# No longer used to find changes (row versions are); kept for callers that date rows "long before an extract".
 SAFETY_MARGIN = dt.timedelta(hours=1)
 BATCH_ROWS = 100_000
+SMALL_TABLE_ROWS = 20_000  # staged rows below which a table is copied whole on every extract
+BUCKET_BITS = 13  # ids per bucket: 8,192
+SPREAD_SHARE = 0.25  # changed rows in more buckets than this share: read them in one scan rather than by ranges
+XID_HORIZON = 2**31 - 2**28  # transactions between two extracts beyond which row versions cannot be compared
+WORKERS = 3  # concurrent PostgreSQL connections (a scan runs while another table's rows are loaded)
+CHUNK_IDS = 2_500_000  # a full copy of a bigger table is split into id ranges of this size
+_WRAP = 2**32
 
 
 @dataclass(frozen=True)
 class Source:
     table: str
     columns: dict[str, str]  # column → DuckDB type
-    changed: tuple[str, ...] = ()  # OLTP timestamp columns that mark a row written or changed (read, not staged)
-    incremental: bool = False
+    changed: tuple[str, ...] = ()  # OLTP timestamp columns that mark a row written or changed (documentation only)
+    incremental: bool = False  # always extracted incrementally, however small
     id_column: str = "id"
     extra: dict = field(default_factory=dict)
 
@@ -66,6 +108,8 @@ SOURCES = [
 ]
 BY_TABLE = {s.table: s for s in SOURCES}
 STATE_TABLE = "_extract_state"
+STATE_COLUMNS = {"name": "VARCHAR PRIMARY KEY", "signature": "VARCHAR", "high_water": "BIGINT",
+                 "started": "TIMESTAMP", "snapshot": "VARCHAR", "origin": "VARCHAR"}
 
 
 def analytics_path() -> Path:
@@ -82,9 +126,31 @@ def connect(path: Path | None = None):
 
 @dataclass
 class ExtractReport:
-    rows: dict[str, int] = field(default_factory=dict)  # table → rows read this time
+    rows: dict[str, int] = field(default_factory=dict)  # table → rows new or changed (all rows when copied whole)
     full: dict[str, bool] = field(default_factory=dict)  # table → copied whole
     seconds: dict[str, float] = field(default_factory=dict)
+    read: dict[str, int] = field(default_factory=dict)  # table → rows transferred from the OLTP database
+    deleted: dict[str, int] = field(default_factory=dict)  # table → staged rows removed (deleted in the OLTP table)
+
+
+@dataclass
+class _State:
+    signature: str | None = None
+    high_water: int | None = None
+    snapshot: str | None = None
+    origin: str | None = None
+    exists: bool = False
+    staged: int = 0
+
+
+@dataclass
+class _Outcome:
+    rows: int = 0
+    read: int = 0
+    deleted: int = 0
+    whole: bool = False
+    snapshot: str | None = None
+    seconds: float = 0.0
 
 
 def extract(duck=None, *, connection=None, full: bool = False) -> ExtractReport:
@@ -94,44 +160,65 @@ def extract(duck=None, *, connection=None, full: bool = False) -> ExtractReport:
     connection = connection or default_connection
     report = ExtractReport()
     try:
-        statement = (f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name VARCHAR PRIMARY KEY, signature VARCHAR, "
-                     "high_water BIGINT, started TIMESTAMP)")
-        duck.execute(statement)
+        states = _prepare(duck)
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        origin = None
+        if connection.vendor == "postgresql":
+            outcomes, origin = _extract_postgresql(duck, connection, states, full)
+        else:
+            outcomes = {s.table: _extract_cursor(duck, connection, s, states[s.table], full) for s in SOURCES}
         for source in SOURCES:
-            began = time.perf_counter()
-            statement = f"SELECT signature, high_water, started FROM {STATE_TABLE} WHERE name = ?"
-            state = duck.execute(statement,
-                                 [source.table]).fetchone()
-            exists = bool(duck.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                       [source.table]).fetchone()[0])
-            whole = full or not source.incremental or state is None or state[0] != source.signature or not exists
-            where, params = "", []
-            if not whole:
-                high_water, since = state[1], state[2] - SAFETY_MARGIN
-                conditions = [f"{_q(source.id_column)} > %s"] + [f"{_q(c)} >= %s" for c in source.changed]
-                where = " WHERE " + " OR ".join(conditions)
-                params = [high_water] + [_aware(since)] * len(source.changed)
-            rows = _copy(duck, connection, source, where, params, replace=whole)
-            statement = f"SELECT coalesce(max({source.id_column}), 0) FROM {source.table}"
+            outcome = outcomes[source.table]
+            statement = f"SELECT max({source.id_column}) FROM {source.table}"
             high = duck.execute(statement).fetchone()[0]
-            statement = f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?)"
-            duck.execute(statement,
-                         [source.table, source.signature, high, started])
-            report.rows[source.table], report.full[source.table] = rows, whole
-            report.seconds[source.table] = round(time.perf_counter() - began, 4)
+            statement = f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)"
+            duck.execute(statement, [source.table, source.signature, high, started, outcome.snapshot, origin])
+            report.rows[source.table], report.full[source.table] = outcome.rows, outcome.whole
+            report.read[source.table], report.deleted[source.table] = outcome.read, outcome.deleted
+            report.seconds[source.table] = round(outcome.seconds, 4)
     finally:
         if own:
             duck.close()
     return report
 
 
+def _prepare(duck) -> dict[str, _State]:
+    """The state the previous extract left, per table (an older state table is replaced: every table is copied)."""
+    have = [r[0] for r in duck.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                       "ORDER BY ordinal_position", [STATE_TABLE]).fetchall()]
+    if have and have != list(STATE_COLUMNS):
+        statement = f"DROP TABLE {STATE_TABLE}"
+        duck.execute(statement)
+    columns = ", ".join(f"{c} {t}" for c, t in STATE_COLUMNS.items())
+    statement = f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ({columns})"
+    duck.execute(statement)
+    tables = {r[0] for r in duck.execute("SELECT table_name FROM information_schema.tables "
+                                         "WHERE table_schema = 'main'").fetchall()}
+    states = {}
+    for source in SOURCES:
+        statement = f"SELECT signature, high_water, snapshot, origin FROM {STATE_TABLE} WHERE name = ?"
+        row = duck.execute(statement, [source.table]).fetchone()
+        state = _State(*row) if row else _State()
+        state.exists = source.table in tables
+        if state.exists:
+            statement = f"SELECT count(*) FROM {source.table}"
+            state.staged = duck.execute(statement).fetchone()[0]
+        states[source.table] = state
+    return states
+
+
+def _copy_whole(source: Source, state: _State, full: bool) -> bool:
+    if full or not state.exists or state.signature != source.signature:
+        return True
+    return not source.incremental and state.staged < SMALL_TABLE_ROWS
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC)
+def _columns_ddl(source: Source) -> str:
+    return ", ".join(f"{_q(c)} {t}" for c, t in source.columns.items())
 
 
 def _select_list(source: Source, vendor: str) -> str:
@@ -153,56 +240,61 @@ def _cast_list(source: Source) -> str:
     return ", ".join(f"CAST({_q(c)} AS {t}) AS {_q(c)}" for c, t in source.columns.items())
 
 
-def _copy(duck, connection, source: Source, where: str, params: list, *, replace: bool) -> int:
-    columns = ", ".join(f"{_q(c)} {t}" for c, t in source.columns.items())
-    if replace:
-        statement = f"DROP TABLE IF EXISTS {source.table}"
+# -- merging into the staged tables (both databases) --------------------------------------------------------------------
+
+def _replace_table(duck, source: Source, loaded: str) -> None:
+    """`loaded` (a table holding the whole OLTP table) becomes the staged table."""
+    duck.execute("BEGIN")
+    statement = f"DROP TABLE IF EXISTS {source.table}"
+    duck.execute(statement)
+    statement = f"ALTER TABLE {loaded} RENAME TO {source.table}"
+    duck.execute(statement)
+    duck.execute("COMMIT")
+
+
+def _merge(duck, source: Source, incoming: str) -> int:
+    """Write the rows of `incoming` that are new or differ from the staged ones; returns how many."""
+    key = source.id_column
+    statement = (f"CREATE OR REPLACE TEMP TABLE _differing AS SELECT * FROM {incoming} EXCEPT "
+                 f"SELECT s.* FROM {source.table} s SEMI JOIN {incoming} i ON s.{key} = i.{key}")
+    duck.execute(statement)
+    changed = duck.execute("SELECT count(*) FROM _differing").fetchone()[0]
+    if changed:
+        statement = f"DELETE FROM {source.table} WHERE {key} IN (SELECT {key} FROM _differing)"
         duck.execute(statement)
-        statement = f"CREATE TABLE {source.table} ({columns})"
+        statement = f"INSERT INTO {source.table} SELECT * FROM _differing ORDER BY {key}"
         duck.execute(statement)
+    duck.execute("DROP TABLE _differing")
+    return changed
+
+
+# -- SQLite (and any database without row versions): read whole, compare in DuckDB ---------------------------------------
+
+def _extract_cursor(duck, connection, source: Source, state: _State, full: bool) -> _Outcome:
+    began = time.perf_counter()
+    whole = _copy_whole(source, state, full)
+    target = f"_new_{source.table}" if whole else "_incoming"
+    statement = f"DROP TABLE IF EXISTS {target}"
+    duck.execute(statement)
+    temp = "" if whole else "TEMP "
+    statement = f"CREATE {temp}TABLE {target} ({_columns_ddl(source)})"
+    duck.execute(statement)
+    query = f"SELECT {_select_list(source, connection.vendor)} FROM {_q(source.table)}"
+    read = _copy_cursor(duck, connection, source, query, [], target)
+    outcome = _Outcome(read=read, whole=whole)
+    if whole:
+        _replace_table(duck, source, target)
+        outcome.rows = read
     else:
-        duck.execute("DROP TABLE IF EXISTS _incoming")
-        statement = f"CREATE TEMP TABLE _incoming ({columns})"
-        duck.execute(statement)
-    target = source.table if replace else "_incoming"
-    query = f"SELECT {_select_list(source, connection.vendor)} FROM {_q(source.table)}{where}"
-    if connection.vendor == "postgresql":
-        rows = _copy_postgresql(duck, connection, source, query, params, target)
-    else:
-        rows = _copy_cursor(duck, connection, source, query, params, target)
-    if not replace:
-        statement = f"DELETE FROM {source.table} WHERE {source.id_column} IN (SELECT {source.id_column} FROM _incoming)"
-        duck.execute(statement)
-        statement = f"INSERT INTO {source.table} SELECT * FROM _incoming"
-        duck.execute(statement)
+        duck.execute("BEGIN")
+        key = source.id_column
+        statement = f"DELETE FROM {source.table} WHERE {key} NOT IN (SELECT {key} FROM _incoming)"
+        outcome.deleted = duck.execute(statement).fetchone()[0]
+        outcome.rows = _merge(duck, source, "_incoming")
+        duck.execute("COMMIT")
         duck.execute("DROP TABLE _incoming")
-    return rows
-
-
-def _copy_postgresql(duck, connection, source, query, params, target) -> int:
-    connection.ensure_connection()
-    raw = connection.connection
-    with tempfile.NamedTemporaryFile(suffix=".csv", dir=analytics_path().parent) as out:
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY ({query.replace('%s', '{}')}) TO STDOUT WITH (FORMAT csv)".format(
-                    *[_literal(p) for p in params])) as copy:
-                for block in copy:
-                    out.write(block)
-        out.flush()
-        types = "{" + ", ".join(f"'{c}': '{t}'" for c, t in source.columns.items()) + "}"
-        statement = f"SELECT count(*) FROM {target}"
-        before = duck.execute(statement).fetchone()[0]
-        statement = (f"INSERT INTO {target} SELECT * FROM read_csv('{out.name}', header=false, columns={types}, "
-                     "allow_quoted_nulls=false, nullstr='', quote='\"', escape='\"', auto_detect=false)")
-        duck.execute(statement)
-        statement = f"SELECT count(*) FROM {target}"
-        return duck.execute(statement).fetchone()[0] - before
-
-
-def _literal(value) -> str:
-    if isinstance(value, dt.datetime):
-        return f"'{value.isoformat()}'::timestamptz"
-    return str(int(value))
+    outcome.seconds = time.perf_counter() - began
+    return outcome
 
 
 def _copy_cursor(duck, connection, source, query, params, target) -> int:
@@ -226,3 +318,243 @@ def _copy_cursor(duck, connection, source, query, params, target) -> int:
             duck.unregister("_batch")
             total += len(batch)
     return total
+
+
+# -- PostgreSQL: row versions, bucket counts, concurrent COPY -------------------------------------------------------------
+
+class _Links:
+    """PostgreSQL connections for the worker threads (one per thread, opened on first use), or the caller's own
+    connection when the extract must read inside the caller's transaction."""
+
+    def __init__(self, connection, duck):
+        self.connection, self.duck = connection, duck
+        self.inside = connection.in_atomic_block
+        self.local = threading.local()
+        self.opened: list = []
+        self.lock = threading.Lock()
+
+    @property
+    def workers(self) -> int:
+        return 1 if self.inside else WORKERS
+
+    def pg(self):
+        if self.inside:
+            self.connection.ensure_connection()
+            return self.connection.connection
+        link = getattr(self.local, "pg", None)
+        if link is None:
+            import psycopg
+
+            params = self.connection.get_connection_params()
+            params.pop("cursor_factory", None)
+            link = psycopg.connect(**params, autocommit=True)
+            link.execute("SET DateStyle = 'ISO, YMD'")
+            self.local.pg = link
+            with self.lock:
+                self.opened.append(link)
+        return link
+
+    def duck_cursor(self):
+        if self.inside:
+            return self.duck
+        cursor = getattr(self.local, "duck", None)
+        if cursor is None:
+            cursor = self.local.duck = self.duck.cursor()
+            with self.lock:
+                self.opened.append(cursor)
+        return cursor
+
+    @contextmanager
+    def reading(self):
+        """One consistent snapshot for the reads of one table (REPEATABLE READ, read only)."""
+        pg = self.pg()
+        if self.inside:
+            yield pg
+            return
+        pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield pg
+        finally:
+            pg.execute("ROLLBACK")
+
+    def close(self):
+        for link in self.opened:
+            try:
+                link.close()
+            except Exception:  # noqa: BLE001 - closing after a failure must not hide the failure
+                pass
+
+
+def _origin(pg) -> str:
+    """What identifies the transaction counter the snapshots belong to: cluster, database, and timeline when
+    readable (a point-in-time restore starts a new timeline and reuses transaction ids)."""
+    row = pg.execute("SELECT d.oid::text, has_function_privilege('pg_control_system()', 'execute'), "
+                     "has_function_privilege('pg_control_checkpoint()', 'execute') "
+                     "FROM pg_database d WHERE d.datname = current_database()").fetchone()
+    parts = [row[0]]
+    if row[1]:
+        parts.append(str(pg.execute("SELECT system_identifier FROM pg_control_system()").fetchone()[0]))
+    if row[2]:
+        parts.append(str(pg.execute("SELECT timeline_id FROM pg_control_checkpoint()").fetchone()[0]))
+    return "/".join(parts)
+
+
+def _snapshot(pg) -> tuple[str, int, int]:
+    """This transaction's snapshot, its xmax, and the reference transaction id of `age()` (32 bits)."""
+    row = pg.execute("SELECT s::text, pg_snapshot_xmax(s)::text::bigint, age('3'::xid) "
+                     "FROM pg_current_snapshot() s").fetchone()
+    return row[0], int(row[1]), (int(row[2]) + 3) % _WRAP
+
+
+def _distance(state: _State, origin: str, xmax: int, reference: int) -> int | None:
+    """How many transactions separate `age()`'s reference from the previous snapshot's xmin, if the two can be
+    compared; None: copy the table whole."""
+    if not state.snapshot or state.origin != origin:
+        return None
+    previous_xmin, previous_xmax = (int(x) for x in state.snapshot.split(":")[:2])
+    if xmax < previous_xmax or xmax - previous_xmin >= XID_HORIZON:
+        return None  # the counter went back (a restore), or too far to compare 32-bit ids
+    distance = (reference - previous_xmin) % _WRAP
+    return distance if distance < XID_HORIZON else None
+
+
+def _changed_sql(distance: int) -> str:
+    """True for a row version written by a transaction not older than the previous snapshot's xmin: `age()` is the
+    32-bit distance back from the reference (negative for a transaction newer than it; a frozen old row whose id
+    came round again is merely read once more)."""
+    return f"age(xmin) <= {distance}"
+
+
+def _ranges(buckets) -> list[tuple[int, int]]:
+    """Contiguous runs of bucket numbers as [low, high) id ranges."""
+    runs: list[list[int]] = []
+    for b in sorted(buckets):
+        if runs and runs[-1][1] == b:
+            runs[-1][1] = b + 1
+        else:
+            runs.append([b, b + 1])
+    return [(lo << BUCKET_BITS, hi << BUCKET_BITS) for lo, hi in runs]
+
+
+def _in_ranges(key: str, ranges) -> str:
+    return "(" + " OR ".join(f"({key} >= {lo} AND {key} < {hi})" for lo, hi in ranges) + ")"
+
+
+def _copy_postgresql(pg, duck, source: Source, where: str, target: str) -> int:
+    """Stream `SELECT … WHERE where` as CSV blocks into a temporary file and append it to `target` in DuckDB."""
+    query = f"SELECT {_select_list(source, 'postgresql')} FROM {_q(source.table)}"
+    if where:
+        query += f" WHERE {where}"
+    statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv)"
+    with tempfile.NamedTemporaryFile(suffix=".csv", dir=analytics_path().parent) as out:
+        with pg.cursor() as cursor, cursor.copy(statement) as copy:
+            for block in copy:
+                out.write(block)
+        out.flush()
+        if out.tell() == 0:
+            return 0
+        types = "{" + ", ".join(f"'{c}': '{t}'" for c, t in source.columns.items()) + "}"
+        statement = (f"INSERT INTO {target} SELECT * FROM read_csv('{out.name}', header=false, columns={types}, "
+                     "allow_quoted_nulls=false, nullstr='', quote='\"', escape='\"', auto_detect=false)")
+        return duck.execute(statement).fetchone()[0]
+
+
+def _extract_postgresql(duck, connection, states: dict[str, _State], full: bool) -> tuple[dict[str, _Outcome], str]:
+    links = _Links(connection, duck)
+    try:
+        origin = _origin(links.pg())
+        if links.inside:
+            return {s.table: _table_postgresql(links, None, s, states[s.table], origin, full) for s in SOURCES}, origin
+        # Biggest first, so that the long copies start at once and the small tables fill the gaps.
+        order = sorted(SOURCES, key=lambda s: -states[s.table].staged)
+        with ThreadPoolExecutor(WORKERS) as tables, ThreadPoolExecutor(WORKERS) as chunks:
+            futures = {s.table: tables.submit(_table_postgresql, links, chunks, s, states[s.table], origin, full)
+                       for s in order}
+            return {table: future.result() for table, future in futures.items()}, origin
+    finally:
+        links.close()
+
+
+def _table_postgresql(links: _Links, chunks, source: Source, state: _State, origin: str, full: bool) -> _Outcome:
+    began = time.perf_counter()
+    duck = links.duck_cursor()
+    whole = _copy_whole(source, state, full)
+    with links.reading() as pg:
+        snapshot, xmax, reference = _snapshot(pg)
+        distance = None if whole else _distance(state, origin, xmax, reference)
+        if distance is None:
+            outcome = _whole_postgresql(links, chunks, pg, duck, source)
+        else:
+            outcome = _changes_postgresql(pg, duck, source, distance)
+    outcome.snapshot = snapshot
+    outcome.seconds = time.perf_counter() - began
+    return outcome
+
+
+def _whole_postgresql(links: _Links, chunks, pg, duck, source: Source) -> _Outcome:
+    loaded = f"_new_{source.table}"
+    statement = f"DROP TABLE IF EXISTS {loaded}"
+    duck.execute(statement)
+    statement = f"CREATE TABLE {loaded} ({_columns_ddl(source)})"
+    duck.execute(statement)
+    key = _q(source.id_column)
+    statement = f"SELECT min({key}), max({key}) FROM {_q(source.table)}"
+    low, high = pg.execute(statement).fetchone()
+    if chunks is None or low is None or high - low < 2 * CHUNK_IDS:
+        read = _copy_postgresql(pg, duck, source, "", loaded)
+    else:
+        # Each range on its own connection and snapshot: the snapshot recorded is the one taken before them all,
+        # so a row changed while the ranges are read is read again next time.
+        bounds = list(range(low, high + 1, CHUNK_IDS)) + [high + 1]
+
+        def part(lo, hi):
+            with links.reading() as link:
+                return _copy_postgresql(link, links.duck_cursor(), source, f"{key} >= {lo} AND {key} < {hi}",
+                                        loaded)
+
+        read = sum(f.result() for f in [chunks.submit(part, lo, hi) for lo, hi in zip(bounds, bounds[1:])])
+    _replace_table(duck, source, loaded)
+    return _Outcome(rows=read, read=read, whole=True)
+
+
+def _changes_postgresql(pg, duck, source: Source, distance: int) -> _Outcome:
+    key, table = _q(source.id_column), _q(source.table)
+    changed = _changed_sql(distance)
+    statement = (f"SELECT {key} >> {BUCKET_BITS} AS bucket, count(*), count(*) FILTER (WHERE {changed}) "
+                 f"FROM {table} GROUP BY 1")
+    counted = {b: (n, c) for b, n, c in pg.execute(statement).fetchall()}
+    outcome = _Outcome()
+    touched = [b for b, (_n, c) in counted.items() if c]
+    incoming = "_incoming"
+    statement = f"CREATE OR REPLACE TEMP TABLE {incoming} ({_columns_ddl(source)})"
+    duck.execute(statement)
+    if touched:
+        where = changed
+        if len(touched) <= SPREAD_SHARE * len(counted):
+            where = f"{_in_ranges(key, _ranges(touched))} AND {changed}"
+        outcome.read = _copy_postgresql(pg, duck, source, where, incoming)
+    duck.execute("BEGIN")
+    if outcome.read:
+        outcome.rows = _merge(duck, source, incoming)
+    # Every staged id is now a current row or a deleted one: a bucket with more staged rows holds deletes.
+    statement = f"SELECT {source.id_column} >> {BUCKET_BITS}, count(*) FROM {source.table} GROUP BY 1"
+    staged = dict(duck.execute(statement).fetchall())
+    differing = [b for b in set(staged) | set(counted) if staged.get(b, 0) != counted.get(b, (0, 0))[0]]
+    if differing:
+        ranges = _ranges(differing)
+        statement = f"DELETE FROM {incoming}"
+        duck.execute(statement)
+        again = _copy_postgresql(pg, duck, source, _in_ranges(key, ranges), incoming)
+        outcome.read += again
+        plain = source.id_column
+        statement = (f"SELECT count(*) FROM {source.table} WHERE {_in_ranges(plain, ranges)} "
+                     f"AND {plain} NOT IN (SELECT {plain} FROM {incoming})")
+        outcome.deleted = duck.execute(statement).fetchone()[0]
+        statement = f"DELETE FROM {source.table} WHERE {_in_ranges(plain, ranges)}"
+        duck.execute(statement)
+        statement = f"INSERT INTO {source.table} SELECT * FROM {incoming} ORDER BY {plain}"
+        duck.execute(statement)
+    duck.execute("COMMIT")
+    statement = f"DROP TABLE {incoming}"
+    duck.execute(statement)
+    return outcome
