@@ -65,7 +65,8 @@ BUCKET_BITS = 13  # ids per bucket: 8,192
 SPREAD_SHARE = 0.25  # changed rows in more buckets than this share: read them in one scan rather than by ranges
 XID_HORIZON = 2**31 - 2**28  # transactions between two extracts beyond which row versions cannot be compared
 WORKERS = 3  # concurrent PostgreSQL connections (a scan runs while another table's rows are loaded)
-CHUNK_IDS = 2_500_000  # a full copy of a bigger table is split into id ranges of this size
+CHUNK_IDS = 2_500_000
+MAX_RANGES = 32  # more id ranges than this are read in one scan  # a full copy of a bigger table is split into id ranges of this size
 _WRAP = 2**32
 
 
@@ -242,14 +243,24 @@ def _cast_list(source: Source) -> str:
 
 # -- merging into the staged tables (both databases) --------------------------------------------------------------------
 
+@contextmanager
+def _transaction(duck):
+    duck.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        duck.execute("ROLLBACK")
+        raise
+    duck.execute("COMMIT")
+
+
 def _replace_table(duck, source: Source, loaded: str) -> None:
     """`loaded` (a table holding the whole OLTP table) becomes the staged table."""
-    duck.execute("BEGIN")
-    statement = f"DROP TABLE IF EXISTS {source.table}"
-    duck.execute(statement)
-    statement = f"ALTER TABLE {loaded} RENAME TO {source.table}"
-    duck.execute(statement)
-    duck.execute("COMMIT")
+    with _transaction(duck):
+        statement = f"DROP TABLE IF EXISTS {source.table}"
+        duck.execute(statement)
+        statement = f"ALTER TABLE {loaded} RENAME TO {source.table}"
+        duck.execute(statement)
 
 
 def _merge(duck, source: Source, incoming: str) -> int:
@@ -286,12 +297,11 @@ def _extract_cursor(duck, connection, source: Source, state: _State, full: bool)
         _replace_table(duck, source, target)
         outcome.rows = read
     else:
-        duck.execute("BEGIN")
-        key = source.id_column
-        statement = f"DELETE FROM {source.table} WHERE {key} NOT IN (SELECT {key} FROM _incoming)"
-        outcome.deleted = duck.execute(statement).fetchone()[0]
-        outcome.rows = _merge(duck, source, "_incoming")
-        duck.execute("COMMIT")
+        with _transaction(duck):
+            key = source.id_column
+            statement = f"DELETE FROM {source.table} WHERE {key} NOT IN (SELECT {key} FROM _incoming)"
+            outcome.deleted = duck.execute(statement).fetchone()[0]
+            outcome.rows = _merge(duck, source, "_incoming")
         duck.execute("DROP TABLE _incoming")
     outcome.seconds = time.perf_counter() - began
     return outcome
@@ -359,8 +369,8 @@ class _Links:
             return self.duck
         cursor = getattr(self.local, "duck", None)
         if cursor is None:
-            cursor = self.local.duck = self.duck.cursor()
             with self.lock:
+                cursor = self.local.duck = self.duck.cursor()
                 self.opened.append(cursor)
         return cursor
 
@@ -436,8 +446,14 @@ def _ranges(buckets) -> list[tuple[int, int]]:
     return [(lo << BUCKET_BITS, hi << BUCKET_BITS) for lo, hi in runs]
 
 
-def _in_ranges(key: str, ranges) -> str:
-    return "(" + " OR ".join(f"({key} >= {lo} AND {key} < {hi})" for lo, hi in ranges) + ")"
+def _in_buckets(key: str, buckets) -> str:
+    """A condition on `key` for the rows of `buckets`: primary-key ranges when they are few (index scans), else a
+    hashed list of bucket numbers (one scan)."""
+    ranges = _ranges(buckets)
+    if len(ranges) <= MAX_RANGES:
+        return "(" + " OR ".join(f"({key} >= {lo} AND {key} < {hi})" for lo, hi in ranges) + ")"
+    listed = ",".join(str(int(b)) for b in sorted(buckets))
+    return f"(({key} >> {BUCKET_BITS}) IN ({listed}))"
 
 
 def _copy_postgresql(pg, duck, source: Source, where: str, target: str) -> int:
@@ -531,9 +547,17 @@ def _changes_postgresql(pg, duck, source: Source, distance: int) -> _Outcome:
     if touched:
         where = changed
         if len(touched) <= SPREAD_SHARE * len(counted):
-            where = f"{_in_ranges(key, _ranges(touched))} AND {changed}"
+            where = f"{_in_buckets(key, touched)} AND {changed}"
         outcome.read = _copy_postgresql(pg, duck, source, where, incoming)
-    duck.execute("BEGIN")
+    with _transaction(duck):
+        _apply(pg, duck, source, incoming, counted, outcome)
+    statement = f"DROP TABLE {incoming}"
+    duck.execute(statement)
+    return outcome
+
+
+def _apply(pg, duck, source: Source, incoming: str, counted: dict, outcome: _Outcome) -> None:
+    key = _q(source.id_column)
     if outcome.read:
         outcome.rows = _merge(duck, source, incoming)
     # Every staged id is now a current row or a deleted one: a bucket with more staged rows holds deletes.
@@ -541,20 +565,14 @@ def _changes_postgresql(pg, duck, source: Source, distance: int) -> _Outcome:
     staged = dict(duck.execute(statement).fetchall())
     differing = [b for b in set(staged) | set(counted) if staged.get(b, 0) != counted.get(b, (0, 0))[0]]
     if differing:
-        ranges = _ranges(differing)
         statement = f"DELETE FROM {incoming}"
         duck.execute(statement)
-        again = _copy_postgresql(pg, duck, source, _in_ranges(key, ranges), incoming)
-        outcome.read += again
+        outcome.read += _copy_postgresql(pg, duck, source, _in_buckets(key, differing), incoming)
         plain = source.id_column
-        statement = (f"SELECT count(*) FROM {source.table} WHERE {_in_ranges(plain, ranges)} "
+        statement = (f"SELECT count(*) FROM {source.table} WHERE {_in_buckets(plain, differing)} "
                      f"AND {plain} NOT IN (SELECT {plain} FROM {incoming})")
         outcome.deleted = duck.execute(statement).fetchone()[0]
-        statement = f"DELETE FROM {source.table} WHERE {_in_ranges(plain, ranges)}"
+        statement = f"DELETE FROM {source.table} WHERE {_in_buckets(plain, differing)}"
         duck.execute(statement)
         statement = f"INSERT INTO {source.table} SELECT * FROM {incoming} ORDER BY {plain}"
         duck.execute(statement)
-    duck.execute("COMMIT")
-    statement = f"DROP TABLE {incoming}"
-    duck.execute(statement)
-    return outcome
