@@ -501,7 +501,7 @@ def _table_postgresql(links: _Links, chunks, source: Source, state: _State, orig
         if distance is None:
             outcome = _whole_postgresql(links, chunks, pg, duck, source)
         else:
-            outcome = _changes_postgresql(pg, duck, source, distance)
+            outcome = _changes_postgresql(pg, duck, source, distance, state.high_water)
     outcome.snapshot = snapshot
     outcome.seconds = time.perf_counter() - began
     return outcome
@@ -533,46 +533,54 @@ def _whole_postgresql(links: _Links, chunks, pg, duck, source: Source) -> _Outco
     return _Outcome(rows=read, read=read, whole=True)
 
 
-def _changes_postgresql(pg, duck, source: Source, distance: int) -> _Outcome:
-    key, table = _q(source.id_column), _q(source.table)
+def _changes_postgresql(pg, duck, source: Source, distance: int, high_water: int | None) -> _Outcome:
+    key, table, plain = _q(source.id_column), _q(source.table), source.id_column
     changed = _changed_sql(distance)
-    statement = (f"SELECT {key} >> {BUCKET_BITS} AS bucket, count(*), count(*) FILTER (WHERE {changed}) "
-                 f"FROM {table} GROUP BY 1")
-    counted = {b: (n, c) for b, n, c in pg.execute(statement).fetchall()}
+    high = int(high_water or 0)
+    # One scan (PostgreSQL runs it in parallel): how many rows, and where the changed ones at or below the previous
+    # high-water mark lie. Rows above it are all new to the staged table and are read by their primary-key range.
+    below = f"{changed} AND {key} <= {high}"
+    statement = (f"SELECT count(*), count(*) FILTER (WHERE {below}), min({key}) FILTER (WHERE {below}), "
+                 f"max({key}) FILTER (WHERE {below}), count(*) FILTER (WHERE {key} > {high}) FROM {table}")
+    total, changed_below, low, top, above = pg.execute(statement).fetchone()
     outcome = _Outcome()
-    touched = [b for b, (_n, c) in counted.items() if c]
-    incoming = "_incoming"
-    statement = f"CREATE OR REPLACE TEMP TABLE {incoming} ({_columns_ddl(source)})"
+    statement = f"CREATE OR REPLACE TEMP TABLE _incoming ({_columns_ddl(source)})"
     duck.execute(statement)
-    if touched:
-        where = changed
-        if len(touched) <= SPREAD_SHARE * len(counted):
-            where = f"{_in_buckets(key, touched)} AND {changed}"
-        outcome.read = _copy_postgresql(pg, duck, source, where, incoming)
+    wanted = []
+    if above:
+        wanted.append(f"{key} > {high}")
+    if changed_below:
+        if top - low < SPREAD_SHARE * max(total, 1):
+            wanted.append(f"({key} BETWEEN {low} AND {top} AND {changed})")
+        else:
+            wanted.append(f"({key} <= {high} AND {changed})")
+    if wanted:
+        outcome.read = _copy_postgresql(pg, duck, source, " OR ".join(wanted), "_incoming")
     with _transaction(duck):
-        _apply(pg, duck, source, incoming, counted, outcome)
-    statement = f"DROP TABLE {incoming}"
-    duck.execute(statement)
+        if outcome.read:
+            outcome.rows = _merge(duck, source, "_incoming")
+        # Every staged id is now a current row or a deleted one: more staged rows than in PostgreSQL means deletes.
+        statement = f"SELECT count(*) FROM {source.table}"
+        if duck.execute(statement).fetchone()[0] != total:
+            _remove_deleted(pg, duck, source, outcome)
+    duck.execute("DROP TABLE _incoming")
     return outcome
 
 
-def _apply(pg, duck, source: Source, incoming: str, counted: dict, outcome: _Outcome) -> None:
-    key = _q(source.id_column)
-    if outcome.read:
-        outcome.rows = _merge(duck, source, incoming)
-    # Every staged id is now a current row or a deleted one: a bucket with more staged rows holds deletes.
-    statement = f"SELECT {source.id_column} >> {BUCKET_BITS}, count(*) FROM {source.table} GROUP BY 1"
+def _remove_deleted(pg, duck, source: Source, outcome: _Outcome) -> None:
+    """Count the rows of each bucket of ids on both sides and read again the buckets that differ."""
+    key, plain = _q(source.id_column), source.id_column
+    statement = f"SELECT {key} >> {BUCKET_BITS}, count(*) FROM {_q(source.table)} GROUP BY 1"
+    counted = dict(pg.execute(statement).fetchall())
+    statement = f"SELECT {plain} >> {BUCKET_BITS}, count(*) FROM {source.table} GROUP BY 1"
     staged = dict(duck.execute(statement).fetchall())
-    differing = [b for b in set(staged) | set(counted) if staged.get(b, 0) != counted.get(b, (0, 0))[0]]
-    if differing:
-        statement = f"DELETE FROM {incoming}"
-        duck.execute(statement)
-        outcome.read += _copy_postgresql(pg, duck, source, _in_buckets(key, differing), incoming)
-        plain = source.id_column
-        statement = (f"SELECT count(*) FROM {source.table} WHERE {_in_buckets(plain, differing)} "
-                     f"AND {plain} NOT IN (SELECT {plain} FROM {incoming})")
-        outcome.deleted = duck.execute(statement).fetchone()[0]
-        statement = f"DELETE FROM {source.table} WHERE {_in_buckets(plain, differing)}"
-        duck.execute(statement)
-        statement = f"INSERT INTO {source.table} SELECT * FROM {incoming} ORDER BY {plain}"
-        duck.execute(statement)
+    differing = [b for b in set(staged) | set(counted) if staged.get(b, 0) != counted.get(b, 0)]
+    duck.execute("DELETE FROM _incoming")
+    outcome.read += _copy_postgresql(pg, duck, source, _in_buckets(key, differing), "_incoming")
+    statement = (f"SELECT count(*) FROM {source.table} WHERE {_in_buckets(plain, differing)} "
+                 f"AND {plain} NOT IN (SELECT {plain} FROM _incoming)")
+    outcome.deleted = duck.execute(statement).fetchone()[0]
+    statement = f"DELETE FROM {source.table} WHERE {_in_buckets(plain, differing)}"
+    duck.execute(statement)
+    statement = f"INSERT INTO {source.table} SELECT * FROM _incoming ORDER BY {plain}"
+    duck.execute(statement)
