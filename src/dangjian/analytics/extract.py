@@ -8,27 +8,28 @@ trusted for this (a raw UPDATE does not touch them, and `analytics_fact.at` has 
 PostgreSQL, incrementally (a nightly extract):
 
 * Changed rows are found by their row version: every INSERT and UPDATE, by any path, writes a new version whose
-  `xmin` is the writing transaction. Each extract records the snapshot it read under (`pg_current_snapshot()`, in a
-  REPEATABLE READ transaction, so the reads see exactly that snapshot); next time, the rows whose `xmin` is not older
-  than that snapshot's `xmin` are read again. Those that committed before the snapshot was taken are read again too
-  (harmless: they are compared with the staged rows and only the differing ones are written), and a transaction that
-  was still running then is certainly included. The 32-bit `xmin` is compared modulo 2^32 against the previous
-  snapshot; the comparison is exact while fewer than 2^31 transactions separate the two extracts, so beyond
-  `XID_HORIZON` transactions, after a restore (the transaction counter went back), in another database or cluster,
-  or when the staged columns changed, the table is copied whole instead.
-* Deleted rows are found by counting: PostgreSQL counts the rows of each bucket of 8,192 ids (`id >> 13`) in the
-  same scan that flags the changed ones. Once the changed rows are merged, every staged id is either a current row or
-  a deleted one (an unchanged row is staged exactly as it is), so a bucket staged with more rows than PostgreSQL
-  holds contains the deletes: only those buckets are read again (a primary-key range) and replaced.
-* The changed rows are then read by primary-key ranges around the buckets that hold them (new facts are a few
-  buckets at the top), or by one more scan when they are spread over more than a quarter of the table.
-
-So a nightly extract costs one sequential scan per table (which PostgreSQL parallelises) plus the changed rows: at
-1 M members and 20 M facts it takes about a second (see the figures in docs/indicators.md). Tables are read
-concurrently on their own connections (`WORKERS`); a full copy splits a big table into id ranges streamed
-concurrently with `COPY (…) TO STDOUT` (CSV blocks written to a temporary file that DuckDB reads in parallel; no row
-is formatted in Python). The snapshot recorded for a table is taken before any of its reads begins, so rows
-committed during the copy are read again next time, never missed.
+  `xmin` is the writing transaction. Each extract records, per table, the snapshot it read under
+  (`pg_current_snapshot()` in a REPEATABLE READ transaction, so every read of that table sees exactly that snapshot);
+  next time, the rows whose `xmin` is not older than that snapshot's xmin are read again (`age(xmin) <= distance`,
+  a cheap filter in the scan). That includes every transaction still running at the previous snapshot (its
+  subtransactions too, which the snapshot's list does not name) and some that had committed just before it; those are
+  compared with the staged rows and only the differing ones are written. A row above the previous high-water mark is
+  always among them. The 32-bit ids are compared modulo 2^32, which is exact while fewer than 2^31 transactions
+  separate the two extracts: beyond `XID_HORIZON` transactions, when the counter went back (a restored database),
+  in another database or cluster (or timeline, when readable), or when the staged columns changed, the table is
+  copied whole instead.
+* Deleted rows are found by counting. Once the changed rows are merged, every staged id is either a current row
+  (an unchanged row is staged exactly as it is) or a deleted one, so the staged table holds more rows than PostgreSQL
+  exactly when rows were deleted. Only then are the rows of each bucket of 8,192 ids (`id >> 13`) counted on both
+  sides, and the buckets that differ read again (primary-key ranges) and replaced.
+* So a nightly extract costs, per table, a `count(*)` and one filtered scan that returns just the changed rows; the
+  tables are read concurrently on their own connections (`WORKERS`) and PostgreSQL runs the big scans in parallel.
+  No timestamp or index is needed: `updated_at` is not trusted (a raw UPDATE or `QuerySet.update()` leaves it), and a
+  BRIN index on `analytics_fact.at` would find the new facts but not the changed ones.
+* A full copy (first extract, rebuild) streams `COPY (…) TO STDOUT` as CSV blocks into temporary files that DuckDB
+  reads in parallel (no row is formatted in Python); a big table is split into id ranges (`CHUNK_IDS`) copied
+  concurrently, each on its own connection. The snapshot recorded for a table is taken before any of its reads
+  begins, so a row changed while the ranges are read is read again next time, never missed.
 
 When the caller's connection is inside a transaction (`atomic`), the extract reads through that connection,
 one table after another, so that the transaction's own writes are seen; it then reads under the caller's isolation
@@ -44,8 +45,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import queue
 import tempfile
 import threading
 import time
@@ -62,7 +61,6 @@ SAFETY_MARGIN = dt.timedelta(hours=1)
 BATCH_ROWS = 100_000
 SMALL_TABLE_ROWS = 20_000  # staged rows below which a table is copied whole on every extract
 BUCKET_BITS = 13  # ids per bucket: 8,192
-SPREAD_SHARE = 0.25  # changed rows in more buckets than this share: read them in one scan rather than by ranges
 XID_HORIZON = 2**31 - 2**28  # transactions between two extracts beyond which row versions cannot be compared
 WORKERS = 3  # concurrent PostgreSQL connections (a scan runs while another table's rows are loaded)
 CHUNK_IDS = 2_500_000
@@ -501,7 +499,7 @@ def _table_postgresql(links: _Links, chunks, source: Source, state: _State, orig
         if distance is None:
             outcome = _whole_postgresql(links, chunks, pg, duck, source)
         else:
-            outcome = _changes_postgresql(pg, duck, source, distance, state.high_water)
+            outcome = _changes_postgresql(pg, duck, source, distance)
     outcome.snapshot = snapshot
     outcome.seconds = time.perf_counter() - began
     return outcome
@@ -533,29 +531,16 @@ def _whole_postgresql(links: _Links, chunks, pg, duck, source: Source) -> _Outco
     return _Outcome(rows=read, read=read, whole=True)
 
 
-def _changes_postgresql(pg, duck, source: Source, distance: int, high_water: int | None) -> _Outcome:
-    key, table, plain = _q(source.id_column), _q(source.table), source.id_column
-    changed = _changed_sql(distance)
-    high = int(high_water or 0)
-    # One scan (PostgreSQL runs it in parallel): how many rows, and where the changed ones at or below the previous
-    # high-water mark lie. Rows above it are all new to the staged table and are read by their primary-key range.
-    below = f"{changed} AND {key} <= {high}"
-    statement = (f"SELECT count(*), count(*) FILTER (WHERE {below}), min({key}) FILTER (WHERE {below}), "
-                 f"max({key}) FILTER (WHERE {below}), count(*) FILTER (WHERE {key} > {high}) FROM {table}")
-    total, changed_below, low, top, above = pg.execute(statement).fetchone()
+def _changes_postgresql(pg, duck, source: Source, distance: int) -> _Outcome:
+    table = _q(source.table)
+    # Two scans that PostgreSQL runs in parallel: the rows (for deletes), and the changed rows themselves (a row
+    # above the previous high-water mark is always among them: had it been visible then, it would be staged).
+    statement = f"SELECT count(*) FROM {table}"
+    total = pg.execute(statement).fetchone()[0]
     outcome = _Outcome()
     statement = f"CREATE OR REPLACE TEMP TABLE _incoming ({_columns_ddl(source)})"
     duck.execute(statement)
-    wanted = []
-    if above:
-        wanted.append(f"{key} > {high}")
-    if changed_below:
-        if top - low < SPREAD_SHARE * max(total, 1):
-            wanted.append(f"({key} BETWEEN {low} AND {top} AND {changed})")
-        else:
-            wanted.append(f"({key} <= {high} AND {changed})")
-    if wanted:
-        outcome.read = _copy_postgresql(pg, duck, source, " OR ".join(wanted), "_incoming")
+    outcome.read = _copy_postgresql(pg, duck, source, _changed_sql(distance), "_incoming")
     with _transaction(duck):
         if outcome.read:
             outcome.rows = _merge(duck, source, "_incoming")
