@@ -380,6 +380,7 @@ class _Links:
             yield pg
             return
         pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        pg.execute("SET LOCAL jit = off")  # compiling the scan's filter costs more than it saves here
         try:
             yield pg
         finally:
