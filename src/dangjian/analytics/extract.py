@@ -169,9 +169,9 @@ def extract(duck=None, *, connection=None, full: bool = False) -> ExtractReport:
         for source in SOURCES:
             outcome = outcomes[source.table]
             statement = f"SELECT max({source.id_column}) FROM {source.table}"
-            high = duck.execute(statement).fetchone()[0]
+            high = duck.execute(statement).fetchall()[0][0]
             statement = f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)"
-            duck.execute(statement, [source.table, source.signature, high, started, outcome.snapshot, origin])
+            _run(duck, statement, [source.table, source.signature, high, started, outcome.snapshot, origin])
             report.rows[source.table], report.full[source.table] = outcome.rows, outcome.whole
             report.read[source.table], report.deleted[source.table] = outcome.read, outcome.deleted
             report.seconds[source.table] = round(outcome.seconds, 4)
@@ -187,21 +187,21 @@ def _prepare(duck) -> dict[str, _State]:
                                        "ORDER BY ordinal_position", [STATE_TABLE]).fetchall()]
     if have and have != list(STATE_COLUMNS):
         statement = f"DROP TABLE {STATE_TABLE}"
-        duck.execute(statement)
+        _run(duck, statement)
     columns = ", ".join(f"{c} {t}" for c, t in STATE_COLUMNS.items())
     statement = f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ({columns})"
-    duck.execute(statement)
+    _run(duck, statement)
     tables = {r[0] for r in duck.execute("SELECT table_name FROM information_schema.tables "
                                          "WHERE table_schema = 'main'").fetchall()}
     states = {}
     for source in SOURCES:
         statement = f"SELECT signature, high_water, snapshot, origin FROM {STATE_TABLE} WHERE name = ?"
-        row = duck.execute(statement, [source.table]).fetchone()
-        state = _State(*row) if row else _State()
+        rows = duck.execute(statement, [source.table]).fetchall()
+        state = _State(*rows[0]) if rows else _State()
         state.exists = source.table in tables
         if state.exists:
             statement = f"SELECT count(*) FROM {source.table}"
-            state.staged = duck.execute(statement).fetchone()[0]
+            state.staged = duck.execute(statement).fetchall()[0][0]
         states[source.table] = state
     return states
 
@@ -241,24 +241,29 @@ def _cast_list(source: Source) -> str:
 
 # -- merging into the staged tables (both databases) --------------------------------------------------------------------
 
+def _run(duck, statement: str, params=None) -> list:
+    """Execute and fetch to the end: DuckDB keeps a connection busy until a result is consumed."""
+    return duck.execute(statement, params or []).fetchall()
+
+
 @contextmanager
 def _transaction(duck):
-    duck.execute("BEGIN")
+    _run(duck, "BEGIN")
     try:
         yield
     except BaseException:
-        duck.execute("ROLLBACK")
+        _run(duck, "ROLLBACK")
         raise
-    duck.execute("COMMIT")
+    _run(duck, "COMMIT")
 
 
 def _replace_table(duck, source: Source, loaded: str) -> None:
     """`loaded` (a table holding the whole OLTP table) becomes the staged table."""
     with _transaction(duck):
         statement = f"DROP TABLE IF EXISTS {source.table}"
-        duck.execute(statement)
+        _run(duck, statement)
         statement = f"ALTER TABLE {loaded} RENAME TO {source.table}"
-        duck.execute(statement)
+        _run(duck, statement)
 
 
 def _merge(duck, source: Source, incoming: str) -> int:
@@ -266,14 +271,14 @@ def _merge(duck, source: Source, incoming: str) -> int:
     key = source.id_column
     statement = (f"CREATE OR REPLACE TEMP TABLE _differing AS SELECT * FROM {incoming} EXCEPT "
                  f"SELECT s.* FROM {source.table} s SEMI JOIN {incoming} i ON s.{key} = i.{key}")
-    duck.execute(statement)
-    changed = duck.execute("SELECT count(*) FROM _differing").fetchone()[0]
+    _run(duck, statement)
+    changed = duck.execute("SELECT count(*) FROM _differing").fetchall()[0][0]
     if changed:
         statement = f"DELETE FROM {source.table} WHERE {key} IN (SELECT {key} FROM _differing)"
-        duck.execute(statement)
+        _run(duck, statement)
         statement = f"INSERT INTO {source.table} SELECT * FROM _differing ORDER BY {key}"
-        duck.execute(statement)
-    duck.execute("DROP TABLE _differing")
+        _run(duck, statement)
+    _run(duck, "DROP TABLE _differing")
     return changed
 
 
@@ -284,10 +289,10 @@ def _extract_cursor(duck, connection, source: Source, state: _State, full: bool)
     whole = _copy_whole(source, state, full)
     target = f"_new_{source.table}" if whole else "_incoming"
     statement = f"DROP TABLE IF EXISTS {target}"
-    duck.execute(statement)
+    _run(duck, statement)
     temp = "" if whole else "TEMP "
     statement = f"CREATE {temp}TABLE {target} ({_columns_ddl(source)})"
-    duck.execute(statement)
+    _run(duck, statement)
     query = f"SELECT {_select_list(source, connection.vendor)} FROM {_q(source.table)}"
     read = _copy_cursor(duck, connection, source, query, [], target)
     outcome = _Outcome(read=read, whole=whole)
@@ -298,9 +303,9 @@ def _extract_cursor(duck, connection, source: Source, state: _State, full: bool)
         with _transaction(duck):
             key = source.id_column
             statement = f"DELETE FROM {source.table} WHERE {key} NOT IN (SELECT {key} FROM _incoming)"
-            outcome.deleted = duck.execute(statement).fetchone()[0]
+            outcome.deleted = duck.execute(statement).fetchall()[0][0]
             outcome.rows = _merge(duck, source, "_incoming")
-        duck.execute("DROP TABLE _incoming")
+        _run(duck, "DROP TABLE _incoming")
     outcome.seconds = time.perf_counter() - began
     return outcome
 
@@ -322,7 +327,7 @@ def _copy_cursor(duck, connection, source, query, params, target) -> int:
                               for name, values in zip(names, columns)})
             duck.register("_batch", arrow)
             statement = f"INSERT INTO {target} SELECT {_cast_list(source)} FROM _batch"
-            duck.execute(statement)
+            _run(duck, statement)
             duck.unregister("_batch")
             total += len(batch)
     return total
@@ -471,7 +476,7 @@ def _copy_postgresql(pg, duck, source: Source, where: str, target: str) -> int:
         types = "{" + ", ".join(f"'{c}': '{t}'" for c, t in source.columns.items()) + "}"
         statement = (f"INSERT INTO {target} SELECT * FROM read_csv('{out.name}', header=false, columns={types}, "
                      "allow_quoted_nulls=false, nullstr='', quote='\"', escape='\"', auto_detect=false)")
-        return duck.execute(statement).fetchone()[0]
+        return duck.execute(statement).fetchall()[0][0]
 
 
 def _extract_postgresql(duck, connection, states: dict[str, _State], full: bool) -> tuple[dict[str, _Outcome], str]:
@@ -509,9 +514,9 @@ def _table_postgresql(links: _Links, chunks, source: Source, state: _State, orig
 def _whole_postgresql(links: _Links, chunks, pg, duck, source: Source) -> _Outcome:
     loaded = f"_new_{source.table}"
     statement = f"DROP TABLE IF EXISTS {loaded}"
-    duck.execute(statement)
+    _run(duck, statement)
     statement = f"CREATE TABLE {loaded} ({_columns_ddl(source)})"
-    duck.execute(statement)
+    _run(duck, statement)
     key = _q(source.id_column)
     statement = f"SELECT min({key}), max({key}) FROM {_q(source.table)}"
     low, high = pg.execute(statement).fetchone()
@@ -540,16 +545,16 @@ def _changes_postgresql(pg, duck, source: Source, distance: int) -> _Outcome:
     total = pg.execute(statement).fetchone()[0]
     outcome = _Outcome()
     statement = f"CREATE OR REPLACE TEMP TABLE _incoming ({_columns_ddl(source)})"
-    duck.execute(statement)
+    _run(duck, statement)
     outcome.read = _copy_postgresql(pg, duck, source, _changed_sql(distance), "_incoming")
     with _transaction(duck):
         if outcome.read:
             outcome.rows = _merge(duck, source, "_incoming")
         # Every staged id is now a current row or a deleted one: more staged rows than in PostgreSQL means deletes.
         statement = f"SELECT count(*) FROM {source.table}"
-        if duck.execute(statement).fetchone()[0] != total:
+        if duck.execute(statement).fetchall()[0][0] != total:
             _remove_deleted(pg, duck, source, outcome)
-    duck.execute("DROP TABLE _incoming")
+    _run(duck, "DROP TABLE _incoming")
     return outcome
 
 
@@ -561,12 +566,12 @@ def _remove_deleted(pg, duck, source: Source, outcome: _Outcome) -> None:
     statement = f"SELECT {plain} >> {BUCKET_BITS}, count(*) FROM {source.table} GROUP BY 1"
     staged = dict(duck.execute(statement).fetchall())
     differing = [b for b in set(staged) | set(counted) if staged.get(b, 0) != counted.get(b, 0)]
-    duck.execute("DELETE FROM _incoming")
+    _run(duck, "DELETE FROM _incoming")
     outcome.read += _copy_postgresql(pg, duck, source, _in_buckets(key, differing), "_incoming")
     statement = (f"SELECT count(*) FROM {source.table} WHERE {_in_buckets(plain, differing)} "
                  f"AND {plain} NOT IN (SELECT {plain} FROM _incoming)")
-    outcome.deleted = duck.execute(statement).fetchone()[0]
+    outcome.deleted = duck.execute(statement).fetchall()[0][0]
     statement = f"DELETE FROM {source.table} WHERE {_in_buckets(plain, differing)}"
-    duck.execute(statement)
+    _run(duck, statement)
     statement = f"INSERT INTO {source.table} SELECT * FROM _incoming ORDER BY {plain}"
-    duck.execute(statement)
+    _run(duck, statement)
