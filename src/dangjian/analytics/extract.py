@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import shutil
 import tempfile
 import threading
 import time
@@ -62,7 +64,7 @@ BATCH_ROWS = 100_000
 SMALL_TABLE_ROWS = 20_000  # staged rows below which a table is copied whole on every extract
 BUCKET_BITS = 13  # ids per bucket: 8,192
 XID_HORIZON = 2**31 - 2**28  # transactions between two extracts beyond which row versions cannot be compared
-WORKERS = 3  # concurrent PostgreSQL connections (a scan runs while another table's rows are loaded)
+WORKERS = 2  # tables read concurrently, each on its own connection (and as many ranges of a big table)
 CHUNK_IDS = 2_500_000
 MAX_RANGES = 32  # more id ranges than this are read in one scan  # a full copy of a bigger table is split into id ranges of this size
 _WRAP = 2**32
@@ -460,23 +462,36 @@ def _in_buckets(key: str, buckets) -> str:
     return f"(({key} >> {BUCKET_BITS}) IN ({listed}))"
 
 
-def _copy_postgresql(pg, duck, source: Source, where: str, target: str) -> int:
-    """Stream `SELECT … WHERE where` as CSV blocks into a temporary file and append it to `target` in DuckDB."""
+def _stream_postgresql(pg, source: Source, where: str, out) -> int:
+    """Stream `SELECT … WHERE where` as CSV blocks into the open file `out`; returns the bytes written."""
     query = f"SELECT {_select_list(source, 'postgresql')} FROM {_q(source.table)}"
     if where:
         query += f" WHERE {where}"
     statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv)"
+    with pg.cursor() as cursor, cursor.copy(statement) as copy:
+        for block in copy:
+            out.write(block)
+    out.flush()
+    return out.tell()
+
+
+def _load_csv(duck, source: Source, files: list[str], target: str) -> int:
+    """Append CSV files to `target` in one statement (DuckDB reads them in parallel); returns the rows."""
+    if not files:
+        return 0
+    types = "{" + ", ".join(f"'{c}': '{t}'" for c, t in source.columns.items()) + "}"
+    names = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+    statement = (f"INSERT INTO {target} SELECT * FROM read_csv({names}, header=false, columns={types}, "
+                 "allow_quoted_nulls=false, nullstr='', quote='\"', escape='\"', auto_detect=false)")
+    return duck.execute(statement).fetchall()[0][0]
+
+
+def _copy_postgresql(pg, duck, source: Source, where: str, target: str) -> int:
+    """Stream `SELECT … WHERE where` into a temporary file and append it to `target` in DuckDB."""
     with tempfile.NamedTemporaryFile(suffix=".csv", dir=analytics_path().parent) as out:
-        with pg.cursor() as cursor, cursor.copy(statement) as copy:
-            for block in copy:
-                out.write(block)
-        out.flush()
-        if out.tell() == 0:
+        if not _stream_postgresql(pg, source, where, out):
             return 0
-        types = "{" + ", ".join(f"'{c}': '{t}'" for c, t in source.columns.items()) + "}"
-        statement = (f"INSERT INTO {target} SELECT * FROM read_csv('{out.name}', header=false, columns={types}, "
-                     "allow_quoted_nulls=false, nullstr='', quote='\"', escape='\"', auto_detect=false)")
-        return duck.execute(statement).fetchall()[0][0]
+        return _load_csv(duck, source, [out.name], target)
 
 
 def _extract_postgresql(duck, connection, states: dict[str, _State], full: bool) -> tuple[dict[str, _Outcome], str]:
@@ -527,12 +542,20 @@ def _whole_postgresql(links: _Links, chunks, pg, duck, source: Source) -> _Outco
         # so a row changed while the ranges are read is read again next time.
         bounds = list(range(low, high + 1, CHUNK_IDS)) + [high + 1]
 
-        def part(lo, hi):
-            with links.reading() as link:
-                return _copy_postgresql(link, links.duck_cursor(), source, f"{key} >= {lo} AND {key} < {hi}",
-                                        loaded)
+        # The ranges are streamed concurrently into files that one statement then loads (DuckDB reads them in
+        # parallel; concurrent appends to one table would contend).
+        folder = tempfile.mkdtemp(prefix="extract-", dir=analytics_path().parent)
 
-        read = sum(f.result() for f in [chunks.submit(part, lo, hi) for lo, hi in zip(bounds, bounds[1:])])
+        def part(lo, hi):
+            name = os.path.join(folder, f"{lo}.csv")
+            with links.reading() as link, open(name, "wb") as out:
+                return name if _stream_postgresql(link, source, f"{key} >= {lo} AND {key} < {hi}", out) else None
+
+        try:
+            files = [f.result() for f in [chunks.submit(part, lo, hi) for lo, hi in zip(bounds, bounds[1:])]]
+            read = _load_csv(duck, source, [f for f in files if f], loaded)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     _replace_table(duck, source, loaded)
     return _Outcome(rows=read, read=read, whole=True)
 
