@@ -22,8 +22,11 @@ PostgreSQL, incrementally (a nightly extract):
   (an unchanged row is staged exactly as it is) or a deleted one, so the staged table holds more rows than PostgreSQL
   exactly when rows were deleted. Only then are the rows of each bucket of 8,192 ids (`id >> 13`) counted on both
   sides, and the buckets that differ read again (primary-key ranges) and replaced.
-* So a nightly extract costs, per table, a `count(*)` and one filtered scan that returns just the changed rows; the
-  tables are read concurrently on their own connections (`WORKERS`) and PostgreSQL runs the big scans in parallel.
+* So a nightly extract costs, per table, a `count(*)` (a parallel scan) and one filtered scan that returns just the
+  changed rows (serial: `age()` is parallel-restricted; `xmin::text::bigint` arithmetic would be parallel but was
+  2.5x slower per row); the tables are read concurrently on their own connections (`WORKERS`). At 1 M members and
+  20 M facts on 2 shared cores this is 6.7-10.3 s a night, the fact table's scans taking most of it (the figures are
+  in docs/indicators.md); a shorter night needs a change log kept by the database (triggers), not a scan.
   No timestamp or index is needed: `updated_at` is not trusted (a raw UPDATE or `QuerySet.update()` leaves it), and a
   BRIN index on `analytics_fact.at` would find the new facts but not the changed ones.
 * A full copy (first extract, rebuild) streams `COPY (…) TO STDOUT` as CSV blocks into temporary files that DuckDB
