@@ -23,8 +23,8 @@ PostgreSQL, incrementally (a nightly extract):
   exactly when rows were deleted. Only then are the rows of each bucket of 8,192 ids (`id >> 13`) counted on both
   sides, and the buckets that differ read again (primary-key ranges) and replaced.
 * So a nightly extract costs, per table, a `count(*)` (a parallel scan) and one filtered scan that returns just the
-  changed rows (serial: `age()` is parallel-restricted; `xmin::text::bigint` arithmetic would be parallel but was
-  2.5x slower per row); the tables are read concurrently on their own connections (`WORKERS`). At 1 M members and
+  changed rows (serial: `age()` is parallel-restricted; `xmin::text::bigint` arithmetic may run in parallel but
+  measured slower on 2 cores); the tables are read concurrently on their own connections (`WORKERS`). At 1 M members and
   20 M facts on 2 shared cores this is 6.7-10.3 s a night, the fact table's scans taking most of it (the figures are
   in docs/indicators.md); a shorter night needs a change log kept by the database (triggers), not a scan.
   No timestamp or index is needed: `updated_at` is not trusted (a raw UPDATE or `QuerySet.update()` leaves it), and a
