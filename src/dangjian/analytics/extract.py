@@ -68,8 +68,8 @@ SMALL_TABLE_ROWS = 20_000  # staged rows below which a table is copied whole on 
 BUCKET_BITS = 13  # ids per bucket: 8,192
 XID_HORIZON = 2**31 - 2**28  # transactions between two extracts beyond which row versions cannot be compared
 WORKERS = 2  # tables read concurrently, each on its own connection (and as many ranges of a big table)
-CHUNK_IDS = 2_500_000
-MAX_RANGES = 32  # more id ranges than this are read in one scan  # a full copy of a bigger table is split into id ranges of this size
+CHUNK_IDS = 2_500_000  # a full copy of a bigger table is split into id ranges of this size
+MAX_RANGES = 32  # more id ranges than this are read in one scan
 _WRAP = 2**32
 
 
@@ -244,7 +244,7 @@ def _cast_list(source: Source) -> str:
     return ", ".join(f"CAST({_q(c)} AS {t}) AS {_q(c)}" for c, t in source.columns.items())
 
 
-# -- merging into the staged tables (both databases) --------------------------------------------------------------------
+# -- merging into the staged tables (both databases) ----------------------------------------------------------------
 
 def _run(duck, statement: str, params=None) -> list:
     """Execute and fetch to the end: DuckDB keeps a connection busy until a result is consumed."""
@@ -287,7 +287,7 @@ def _merge(duck, source: Source, incoming: str) -> int:
     return changed
 
 
-# -- SQLite (and any database without row versions): read whole, compare in DuckDB ---------------------------------------
+# -- SQLite (and any database without row versions): read whole, compare in DuckDB ----------------------------------
 
 def _extract_cursor(duck, connection, source: Source, state: _State, full: bool) -> _Outcome:
     began = time.perf_counter()
@@ -338,7 +338,7 @@ def _copy_cursor(duck, connection, source, query, params, target) -> int:
     return total
 
 
-# -- PostgreSQL: row versions, bucket counts, concurrent COPY -------------------------------------------------------------
+# -- PostgreSQL: row versions, bucket counts, concurrent COPY -------------------------------------------------------
 
 class _Links:
     """PostgreSQL connections for the worker threads (one per thread, opened on first use), or the caller's own
