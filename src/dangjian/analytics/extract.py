@@ -351,10 +351,6 @@ class _Links:
         self.opened: list = []
         self.lock = threading.Lock()
 
-    @property
-    def workers(self) -> int:
-        return 1 if self.inside else WORKERS
-
     def pg(self):
         if self.inside:
             self.connection.ensure_connection()
