@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dangjian.analytics import extract as staging
 from dangjian.analytics.models import Fact
-from dangjian.members.models import Member, MemberPeriod
+from dangjian.members.models import Member
 
 from analytics.dataset import build, today
 
