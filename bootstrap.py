@@ -9,6 +9,7 @@ runs the platform or the test suite. Re-runs skip every step whose inputs have n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -107,17 +108,36 @@ def ensure_browser() -> None:
             "Install it with: sudo apt-get install chromium fonts-noto-cjk")
 
 
+@contextlib.contextmanager
+def setting_up():
+    """One set-up at a time: two commands started together (CI runs the suite on SQLite and on PostgreSQL at
+    once) wait for each other, and the second finds every step done."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no concurrent set-ups to guard against
+        yield
+        return
+    with open(ROOT / ".bootstrap.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         print(__doc__)
         print("usage: python3 bootstrap.py run [dangjian demo options] | test [pytest options]")
         return 2
     command, rest = argv[0], argv[1:]
-    ensure_python_packages()
-    ensure_frontend_packages()
+    with setting_up():
+        ensure_python_packages()
+        ensure_frontend_packages()
+        if command == "test":
+            ensure_browser()
     if command == "run":
         os.execv(BIN / "dangjian", [str(BIN / "dangjian"), "demo", *rest])
-    ensure_browser()
     result = subprocess.run([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
     if result.returncode == 5:
         fail("pytest collected no tests")
