@@ -78,6 +78,16 @@ def base36(n: int, width: int = 4) -> str:
     return out.rjust(width, "0")
 
 
+def change_log(cursor, *, enabled: bool) -> None:
+    """Switch the analytics change log's triggers (migration analytics 0005) off for a bulk load, or back on."""
+    from dangjian.analytics.extract import SOURCES
+
+    for source in SOURCES:
+        for event in ("insert", "update", "delete", "truncate"):
+            cursor.execute(f"ALTER TABLE {source.table} {'ENABLE ALWAYS' if enabled else 'DISABLE'} "
+                           f"TRIGGER analytics_change_{event}")
+
+
 def generate(scale: float) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
@@ -119,6 +129,7 @@ def generate(scale: float) -> None:
         for b in range(per_street[i]):
             org(spath + base36(b + 1), 4, 0, "branch", len(rows))
     with transaction.atomic(), connection.cursor() as cursor:
+        change_log(cursor, enabled=False)  # a bulk load, extracted whole by the first refresh
         with cursor.cursor.copy("COPY orgs_organization (id, created_at, updated_at, version, path, depth, numchild, "
                                 "name, short_name, code, org_type, unit_relation, founded_on, contact_name, "
                                 "contact_phone, sort_order, status, dissolved_on, dissolved_reason) FROM STDIN") as copy:
@@ -197,6 +208,7 @@ def generate(scale: float) -> None:
             SELECT 'bench-' || id, 'dues_arrears', CASE WHEN id %% 2 = 0 THEN 'red' ELSE 'yellow' END, '', '',
                    '{}', '', %(today)s - 30, %(today)s, NULL, 0, id
             FROM orgs_organization WHERE org_type = 'branch' AND id %% 20 = 0""", params)
+        change_log(cursor, enabled=True)
         cursor.execute("ANALYZE")
     print(f"dataset: generated {len(rows):,} organisations, {members:,} members, {facts:,} facts "
           f"in {time.perf_counter() - began:.1f} s")
@@ -353,7 +365,8 @@ def reset(cursor) -> None:
     cursor.execute("UPDATE members_member SET education = (ARRAY['postgraduate','undergraduate','junior_college',"
                    "'secondary_vocational','high_school','middle_school_or_below',''])[1 + id % 7] "
                    "WHERE id % 3333 = 0")
-    cursor.execute("TRUNCATE analytics_indicatorvalue, analytics_memberscore, analytics_refreshrun")
+    cursor.execute("TRUNCATE analytics_indicatorvalue, analytics_memberscore, analytics_refreshrun, analytics_change, "
+                   "analytics_change_mark")
 
 
 def one_day(cursor, scale: float, today: dt.date) -> dict:

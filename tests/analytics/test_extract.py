@@ -1,6 +1,6 @@
 """The extract: after any inserts, updates (by the actions, `QuerySet.update()` or raw SQL) and deletes, every staged
-table equals the selected columns of its OLTP table. On PostgreSQL changed rows are found by row version and deletes
-by bucket counts; on SQLite each table is compared whole. The small-table shortcut (copy whole) is switched off here
+table equals the selected columns of its OLTP table. On PostgreSQL the changed and deleted rows are those the change
+log (kept by triggers) names; on SQLite each table is compared whole. The small-table shortcut (copy whole) is switched off here
 where a rule is about the incremental path."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dangjian.members.models import Member
 from analytics.dataset import build, today
 
 pytestmark = pytest.mark.django_db
-on_postgresql = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row versions are PostgreSQL's")
+on_postgresql = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the change log is PostgreSQL's")
 
 
 @pytest.fixture
@@ -203,25 +203,32 @@ def test_a_full_extract_or_changed_columns_copy_a_table_whole(world, duck, monke
     assert staging.extract(duck).full["alerts_finding"]
 
 
-# -- PostgreSQL: row versions across transactions -------------------------------------------------------------------
+# -- PostgreSQL: the change log across transactions ----------------------------------------------------------------
+
+def logged(table) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM analytics_change WHERE source = %s", [table])
+        return cursor.fetchone()[0]
+
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_only_rows_written_after_the_previous_snapshot_are_read_again(world, incremental, duck):
+def test_only_the_rows_logged_since_the_previous_extract_are_read_again(world, incremental, duck):
     build(world)
     first = staging.extract(duck)
     assert all(first.full.values())
+    assert all(logged(source.table) == 0 for source in staging.SOURCES)  # claimed and released
     quiet = staging.extract(duck)
-    assert not any(quiet.full.values()) and sum(quiet.rows.values()) == 0
+    assert not any(quiet.full.values()) and sum(quiet.read.values()) == 0
     member = world.members["BR2"][0]
     raw("UPDATE members_member SET gender = 'female' WHERE id = %s", [member.pk])
     Fact.objects.create(kind="login", on=today(), org=world.br2, member=member)
+    assert logged("members_member") == 1 and logged("analytics_fact") == 1
     report = staging.extract(duck)
     assert report.rows["members_member"] == 1 and report.rows["analytics_fact"] == 1
-    assert report.rows["orgs_organization"] == 0
-    # Read again: the rows written since the oldest transaction still running at the previous extract (on a quiet
-    # server, just these two).
-    assert report.read["members_member"] >= 1 and report.read["analytics_fact"] >= 1
+    assert report.read["members_member"] == 1 and report.read["analytics_fact"] == 1
+    assert report.read["orgs_organization"] == 0
+    assert logged("members_member") == 0 and logged("analytics_fact") == 0
     assert_staged_equal(duck)
 
 
@@ -249,24 +256,51 @@ def test_a_change_committed_after_an_extract_began_is_read_by_the_next_one(world
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_a_snapshot_from_another_database_or_a_restored_one_makes_a_whole_copy(world, incremental, duck):
+def test_a_restored_database_or_analytics_file_or_a_truncate_makes_a_whole_copy(world, incremental, duck):
     build(world)
     staging.extract(duck)
-    duck.execute("UPDATE _extract_state SET origin = 'elsewhere' WHERE name = 'members_member'")
-    # Transaction ids beyond the current ones: the database was restored from an older backup.
-    duck.execute("UPDATE _extract_state SET snapshot = '900000000000:900000000000:' WHERE name = 'analytics_fact'")
+    # The analytics file is older (or newer) than the database's mark: another extract ran in between.
+    duck.execute("UPDATE _extract_state SET token = 'elsewhere' WHERE name = 'members_member'")
+    raw("TRUNCATE dues_duespayment")
     report = staging.extract(duck)
-    assert report.full["members_member"] and report.full["analytics_fact"]
-    assert not report.full["dues_duesbill"]
+    assert report.full["members_member"] and report.full["dues_duespayment"]
+    assert not report.full["dues_duesbill"] and not report.full["analytics_fact"]
     assert_staged_equal(duck)
 
 
-def test_row_versions_are_compared_only_within_half_the_transaction_id_space():
-    state = staging._State(snapshot="1000:1005:1000", origin="here")
-    assert staging._distance(state, "here", xmax=2000, reference=2000 % 2**32) == 1000
-    assert staging._distance(state, "there", xmax=2000, reference=2000) is None
-    assert staging._distance(state, "here", xmax=900, reference=900) is None  # the counter went back
-    assert staging._distance(state, "here", xmax=1000 + 2**31, reference=(1000 + 2**31) % 2**32) is None
-    # Across a wraparound of the 32-bit counter the distance still counts forward.
-    state = staging._State(snapshot=f"{2**32 - 10}:{2**32 - 5}:", origin="here")
-    assert staging._distance(state, "here", xmax=2**32 + 20, reference=20) == 30
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_extract_leaves_the_log_and_the_next_one_applies_the_changes(world, incremental, duck, monkeypatch):
+    build(world)
+    staging.extract(duck)
+    fact = Fact.objects.order_by("id").first()
+    raw("UPDATE analytics_fact SET quantity = 5 WHERE id = %s", [fact.pk])
+    monkeypatch.setattr(staging, "_merge", lambda *args: (_ for _ in ()).throw(RuntimeError("磁盘已满")))
+    with pytest.raises(RuntimeError):
+        staging.extract(duck)
+    assert logged("analytics_fact") == 1
+    monkeypatch.undo()
+    report = staging.extract(duck)
+    assert not report.full["analytics_fact"] and report.rows["analytics_fact"] == 1
+    assert_staged_equal(duck)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_rows_written_with_the_foreign_key_triggers_off_are_logged_too(world, incremental, duck):
+    from django.db import transaction
+
+    from dangjian.core import bulk
+
+    build(world)
+    staging.extract(duck)
+    member = world.members["BR3"][0]
+    with transaction.atomic():
+        with bulk.references_proven_at_end(Fact) as off:
+            Fact.objects.bulk_create([Fact(kind="login", on=today(), org=world.br3, member=member)
+                                      for _ in range(3)])
+    assert off  # the log's triggers (enabled ALWAYS) do not stop the bulk path
+    assert logged("analytics_fact") == 3
+    report = staging.extract(duck)
+    assert report.rows["analytics_fact"] == 3
+    assert_staged_equal(duck)

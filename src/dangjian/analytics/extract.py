@@ -7,36 +7,26 @@ trusted for this (a raw UPDATE does not touch them, and `analytics_fact.at` has 
 
 PostgreSQL, incrementally (a nightly extract):
 
-* Changed rows are found by their row version: every INSERT and UPDATE, by any path, writes a new version whose
-  `xmin` is the writing transaction. Each extract records, per table, the snapshot it read under
-  (`pg_current_snapshot()` in a REPEATABLE READ transaction, so every read of that table sees exactly that snapshot);
-  next time, the rows whose `xmin` is not older than that snapshot's xmin are read again (`age(xmin) <= distance`,
-  a cheap filter in the scan). That includes every transaction still running at the previous snapshot (its
-  subtransactions too, which the snapshot's list does not name) and some that had committed just before it; those are
-  compared with the staged rows and only the differing ones are written. A row above the previous high-water mark is
-  always among them. The 32-bit ids are compared modulo 2^32, which is exact while fewer than 2^31 transactions
-  separate the two extracts: beyond `XID_HORIZON` transactions, when the counter went back (a restored database),
-  in another database or cluster (or timeline, when readable), or when the staged columns changed, the table is
-  copied whole instead.
-* Deleted rows are found by counting. Once the changed rows are merged, every staged id is either a current row
-  (an unchanged row is staged exactly as it is) or a deleted one, so the staged table holds more rows than PostgreSQL
-  exactly when rows were deleted. Only then are the rows of each bucket of 8,192 ids (`id >> 13`) counted on both
-  sides, and the buckets that differ read again (primary-key ranges) and replaced.
-* So a nightly extract costs, per table, a `count(*)` (a parallel scan) and one filtered scan that returns just the
-  changed rows (serial: `age()` is parallel-restricted; `xmin::text::bigint` arithmetic may run in parallel but
-  measured slower on 2 cores); the tables are read concurrently on their own connections (`WORKERS`). At 1 M members and
-  20 M facts on 2 shared cores this is 6.7-10.3 s a night, the fact table's scans taking most of it (the figures are
-  in docs/indicators.md); a shorter night needs a change log kept by the database (triggers), not a scan.
-  No timestamp or index is needed: `updated_at` is not trusted (a raw UPDATE or `QuerySet.update()` leaves it), and a
-  BRIN index on `analytics_fact.at` would find the new facts but not the changed ones.
+* The database logs the id of every row inserted, updated or deleted in the staged tables, by any path
+  (`analytics_change`, kept by statement-level triggers: migration analytics 0005). Each extract claims the log rows
+  it can see, reads the current rows of the ids claimed (an id claimed but no longer in the table was deleted),
+  merges them into the staged table and commits DuckDB, and only then deletes the claimed log rows. A change
+  committed while the extract runs stays in the log for the next one; a failure before the delete leaves the log as
+  it was, so the same changes are read again (merging is idempotent).
+* Each extract also leaves a fresh random token, per table, in the database (`analytics_change_mark`) and in the
+  analytics file. The log is used only when the two agree: a restored database or analytics file, another database,
+  a TRUNCATE (its trigger forgets the mark) or a half-finished extract makes them differ, and the table is copied
+  whole instead.
+* So a nightly extract reads just the changed rows through the primary key: no table is scanned or counted.
 * A full copy (first extract, rebuild) streams `COPY (…) TO STDOUT` as CSV blocks into temporary files that DuckDB
   reads in parallel (no row is formatted in Python); a big table is split into id ranges (`CHUNK_IDS`) copied
-  concurrently, each on its own connection. The snapshot recorded for a table is taken before any of its reads
-  begins, so a row changed while the ranges are read is read again next time, never missed.
+  concurrently, each on its own connection. The log rows are claimed before any range is read, so every change they
+  record is in the copy.
 
 When the caller's connection is inside a transaction (`atomic`), the extract reads through that connection,
-one table after another, so that the transaction's own writes are seen; it then reads under the caller's isolation
-level (under READ COMMITTED a delete committed by others during the extract may be found only by the next one).
+one table after another, so that the transaction's own writes are seen (the log rows claimed are deleted in the
+caller's transaction). Under READ COMMITTED the rows are read after the log is claimed, so they hold at least the
+changes claimed.
 
 Tables below `SMALL_TABLE_ROWS` staged rows (except the fact and dues tables, always incremental) are simply copied
 whole: that costs no more than finding their changes.
@@ -53,6 +43,7 @@ import shutil
 import tempfile
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,16 +52,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection as default_connection
 
-# No longer used to find changes (row versions are); kept for callers that date rows "long before an extract".
-SAFETY_MARGIN = dt.timedelta(hours=1)
 BATCH_ROWS = 100_000
 SMALL_TABLE_ROWS = 20_000  # staged rows below which a table is copied whole on every extract
-BUCKET_BITS = 13  # ids per bucket: 8,192
-XID_HORIZON = 2**31 - 2**28  # transactions between two extracts beyond which row versions cannot be compared
 WORKERS = 2  # tables read concurrently, each on its own connection (and as many ranges of a big table)
 CHUNK_IDS = 2_500_000  # a full copy of a bigger table is split into id ranges of this size
-MAX_RANGES = 32  # more id ranges than this are read in one scan
-_WRAP = 2**32
+CHANGE_LOG, CHANGE_MARK = "analytics_change", "analytics_change_mark"  # kept by triggers (migration 0005)
 
 
 @dataclass(frozen=True)
@@ -113,7 +99,7 @@ SOURCES = [
 BY_TABLE = {s.table: s for s in SOURCES}
 STATE_TABLE = "_extract_state"
 STATE_COLUMNS = {"name": "VARCHAR PRIMARY KEY", "signature": "VARCHAR", "high_water": "BIGINT",
-                 "started": "TIMESTAMP", "snapshot": "VARCHAR", "origin": "VARCHAR"}
+                 "started": "TIMESTAMP", "token": "VARCHAR"}
 
 
 def analytics_path() -> Path:
@@ -141,8 +127,7 @@ class ExtractReport:
 class _State:
     signature: str | None = None
     high_water: int | None = None
-    snapshot: str | None = None
-    origin: str | None = None
+    token: str | None = None
     exists: bool = False
     staged: int = 0
 
@@ -153,7 +138,7 @@ class _Outcome:
     read: int = 0
     deleted: int = 0
     whole: bool = False
-    snapshot: str | None = None
+    token: str | None = None
     seconds: float = 0.0
 
 
@@ -166,17 +151,16 @@ def extract(duck=None, *, connection=None, full: bool = False) -> ExtractReport:
     try:
         states = _prepare(duck)
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        origin = None
         if connection.vendor == "postgresql":
-            outcomes, origin = _extract_postgresql(duck, connection, states, full)
+            outcomes = _extract_postgresql(duck, connection, states, full)
         else:
             outcomes = {s.table: _extract_cursor(duck, connection, s, states[s.table], full) for s in SOURCES}
         for source in SOURCES:
             outcome = outcomes[source.table]
             statement = f"SELECT max({source.id_column}) FROM {source.table}"
             high = duck.execute(statement).fetchall()[0][0]
-            statement = f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)"
-            _run(duck, statement, [source.table, source.signature, high, started, outcome.snapshot, origin])
+            statement = f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?, ?)"
+            _run(duck, statement, [source.table, source.signature, high, started, outcome.token])
             report.rows[source.table], report.full[source.table] = outcome.rows, outcome.whole
             report.read[source.table], report.deleted[source.table] = outcome.read, outcome.deleted
             report.seconds[source.table] = round(outcome.seconds, 4)
@@ -200,7 +184,7 @@ def _prepare(duck) -> dict[str, _State]:
                                          "WHERE table_schema = 'main'").fetchall()}
     states = {}
     for source in SOURCES:
-        statement = f"SELECT signature, high_water, snapshot, origin FROM {STATE_TABLE} WHERE name = ?"
+        statement = f"SELECT signature, high_water, token FROM {STATE_TABLE} WHERE name = ?"
         rows = duck.execute(statement, [source.table]).fetchall()
         state = _State(*rows[0]) if rows else _State()
         state.exists = source.table in tables
@@ -287,7 +271,7 @@ def _merge(duck, source: Source, incoming: str) -> int:
     return changed
 
 
-# -- SQLite (and any database without row versions): read whole, compare in DuckDB ----------------------------------
+# -- SQLite (and any database without the change log): read whole, compare in DuckDB -------------------------------
 
 def _extract_cursor(duck, connection, source: Source, state: _State, full: bool) -> _Outcome:
     began = time.perf_counter()
@@ -338,7 +322,7 @@ def _copy_cursor(duck, connection, source, query, params, target) -> int:
     return total
 
 
-# -- PostgreSQL: row versions, bucket counts, concurrent COPY -------------------------------------------------------
+# -- PostgreSQL: the change log, concurrent COPY -------------------------------------------------------
 
 class _Links:
     """PostgreSQL connections for the worker threads (one per thread, opened on first use), or the caller's own
@@ -380,17 +364,20 @@ class _Links:
 
     @contextmanager
     def reading(self):
-        """One consistent snapshot for the reads of one table (REPEATABLE READ, read only)."""
+        """One consistent snapshot for the work on one table (REPEATABLE READ), committed at the end: the claimed
+        log rows are deleted there (after DuckDB has committed what they recorded)."""
         pg = self.pg()
         if self.inside:
             yield pg
             return
-        pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         pg.execute("SET LOCAL jit = off")  # compiling the scan's filter costs more than it saves here
         try:
             yield pg
-        finally:
+        except BaseException:
             pg.execute("ROLLBACK")
+            raise
+        pg.execute("COMMIT")
 
     def close(self):
         for link in self.opened:
@@ -400,65 +387,29 @@ class _Links:
                 pass
 
 
-def _origin(pg) -> str:
-    """What identifies the transaction counter the snapshots belong to: cluster, database, and timeline when
-    readable (a point-in-time restore starts a new timeline and reuses transaction ids)."""
-    row = pg.execute("SELECT d.oid::text, has_function_privilege('pg_control_system()', 'execute'), "
-                     "has_function_privilege('pg_control_checkpoint()', 'execute') "
-                     "FROM pg_database d WHERE d.datname = current_database()").fetchone()
-    parts = [row[0]]
-    if row[1]:
-        parts.append(str(pg.execute("SELECT system_identifier FROM pg_control_system()").fetchone()[0]))
-    if row[2]:
-        parts.append(str(pg.execute("SELECT timeline_id FROM pg_control_checkpoint()").fetchone()[0]))
-    return "/".join(parts)
+def _claim(pg, source: Source) -> None:
+    """Claim the log rows of `source` visible now (temporary table `_claimed`): the changes this extract applies."""
+    pg.execute("DROP TABLE IF EXISTS _claimed")
+    statement = f"CREATE TEMP TABLE _claimed AS SELECT id, row_id FROM {CHANGE_LOG} WHERE source = %s"
+    pg.execute(statement, [source.table])
 
 
-def _snapshot(pg) -> tuple[str, int, int]:
-    """This transaction's snapshot, its xmax, and the reference transaction id of `age()` (32 bits)."""
-    row = pg.execute("SELECT s::text, pg_snapshot_xmax(s)::text::bigint, age('3'::xid) "
-                     "FROM pg_current_snapshot() s").fetchone()
-    return row[0], int(row[1]), (int(row[2]) + 3) % _WRAP
+def _mark(pg, source: Source) -> str | None:
+    statement = f"SELECT token FROM {CHANGE_MARK} WHERE source = %s"
+    row = pg.execute(statement, [source.table]).fetchone()
+    return row[0] if row else None
 
 
-def _distance(state: _State, origin: str, xmax: int, reference: int) -> int | None:
-    """How many transactions separate `age()`'s reference from the previous snapshot's xmin, if the two can be
-    compared; None: copy the table whole."""
-    if not state.snapshot or state.origin != origin:
-        return None
-    previous_xmin, previous_xmax = (int(x) for x in state.snapshot.split(":")[:2])
-    if xmax < previous_xmax or xmax - previous_xmin >= XID_HORIZON:
-        return None  # the counter went back (a restore), or too far to compare 32-bit ids
-    distance = (reference - previous_xmin) % _WRAP
-    return distance if distance < XID_HORIZON else None
-
-
-def _changed_sql(distance: int) -> str:
-    """True for a row version written by a transaction not older than the previous snapshot's xmin: `age()` is the
-    32-bit distance back from the reference (negative for a transaction newer than it; a frozen old row whose id
-    came round again is merely read once more)."""
-    return f"age(xmin) <= {distance}"
-
-
-def _ranges(buckets) -> list[tuple[int, int]]:
-    """Contiguous runs of bucket numbers as [low, high) id ranges."""
-    runs: list[list[int]] = []
-    for b in sorted(buckets):
-        if runs and runs[-1][1] == b:
-            runs[-1][1] = b + 1
-        else:
-            runs.append([b, b + 1])
-    return [(lo << BUCKET_BITS, hi << BUCKET_BITS) for lo, hi in runs]
-
-
-def _in_buckets(key: str, buckets) -> str:
-    """A condition on `key` for the rows of `buckets`: primary-key ranges when they are few (index scans), else a
-    hashed list of bucket numbers (one scan)."""
-    ranges = _ranges(buckets)
-    if len(ranges) <= MAX_RANGES:
-        return "(" + " OR ".join(f"({key} >= {lo} AND {key} < {hi})" for lo, hi in ranges) + ")"
-    listed = ",".join(str(int(b)) for b in sorted(buckets))
-    return f"(({key} >> {BUCKET_BITS}) IN ({listed}))"
+def _release(pg, source: Source) -> str:
+    """The claimed changes are staged (DuckDB committed): delete them from the log and leave a new mark."""
+    token = uuid.uuid4().hex
+    statement = f"DELETE FROM {CHANGE_LOG} WHERE id IN (SELECT id FROM _claimed)"
+    pg.execute(statement)
+    statement = (f"INSERT INTO {CHANGE_MARK} (source, token) VALUES (%s, %s) "
+                 "ON CONFLICT (source) DO UPDATE SET token = EXCLUDED.token")
+    pg.execute(statement, [source.table, token])
+    pg.execute("DROP TABLE _claimed")
+    return token
 
 
 def _stream_postgresql(pg, source: Source, where: str, out) -> int:
@@ -466,6 +417,10 @@ def _stream_postgresql(pg, source: Source, where: str, out) -> int:
     query = f"SELECT {_select_list(source, 'postgresql')} FROM {_q(source.table)}"
     if where:
         query += f" WHERE {where}"
+    return _stream_query(pg, query, out)
+
+
+def _stream_query(pg, query: str, out) -> int:
     statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv)"
     with pg.cursor() as cursor, cursor.copy(statement) as copy:
         for block in copy:
@@ -485,42 +440,42 @@ def _load_csv(duck, source: Source, files: list[str], target: str) -> int:
     return duck.execute(statement).fetchall()[0][0]
 
 
-def _copy_postgresql(pg, duck, source: Source, where: str, target: str) -> int:
-    """Stream `SELECT … WHERE where` into a temporary file and append it to `target` in DuckDB."""
+def _copy_postgresql(pg, duck, source: Source, where: str, target: str, query: str | None = None) -> int:
+    """Stream `SELECT … WHERE where` (or `query`, whose columns are those of `source`) into a temporary file and append
+    it to `target` in DuckDB."""
     with tempfile.NamedTemporaryFile(suffix=".csv", dir=analytics_path().parent) as out:
-        if not _stream_postgresql(pg, source, where, out):
+        written = _stream_query(pg, query, out) if query else _stream_postgresql(pg, source, where, out)
+        if not written:
             return 0
         return _load_csv(duck, source, [out.name], target)
 
 
-def _extract_postgresql(duck, connection, states: dict[str, _State], full: bool) -> tuple[dict[str, _Outcome], str]:
+def _extract_postgresql(duck, connection, states: dict[str, _State], full: bool) -> dict[str, _Outcome]:
     links = _Links(connection, duck)
     try:
-        origin = _origin(links.pg())
         if links.inside:
-            return {s.table: _table_postgresql(links, None, s, states[s.table], origin, full) for s in SOURCES}, origin
+            return {s.table: _table_postgresql(links, None, s, states[s.table], full) for s in SOURCES}
         # Biggest first, so that the long copies start at once and the small tables fill the gaps.
         order = sorted(SOURCES, key=lambda s: -states[s.table].staged)
         with ThreadPoolExecutor(WORKERS) as tables, ThreadPoolExecutor(WORKERS) as chunks:
-            futures = {s.table: tables.submit(_table_postgresql, links, chunks, s, states[s.table], origin, full)
+            futures = {s.table: tables.submit(_table_postgresql, links, chunks, s, states[s.table], full)
                        for s in order}
-            return {table: future.result() for table, future in futures.items()}, origin
+            return {table: future.result() for table, future in futures.items()}
     finally:
         links.close()
 
 
-def _table_postgresql(links: _Links, chunks, source: Source, state: _State, origin: str, full: bool) -> _Outcome:
+def _table_postgresql(links: _Links, chunks, source: Source, state: _State, full: bool) -> _Outcome:
     began = time.perf_counter()
     duck = links.duck_cursor()
-    whole = _copy_whole(source, state, full)
     with links.reading() as pg:
-        snapshot, xmax, reference = _snapshot(pg)
-        distance = None if whole else _distance(state, origin, xmax, reference)
-        if distance is None:
+        _claim(pg, source)
+        whole = _copy_whole(source, state, full) or state.token is None or _mark(pg, source) != state.token
+        if whole:
             outcome = _whole_postgresql(links, chunks, pg, duck, source)
         else:
-            outcome = _changes_postgresql(pg, duck, source, distance)
-    outcome.snapshot = snapshot
+            outcome = _changes_postgresql(pg, duck, source)
+        outcome.token = _release(pg, source)
     outcome.seconds = time.perf_counter() - began
     return outcome
 
@@ -537,8 +492,8 @@ def _whole_postgresql(links: _Links, chunks, pg, duck, source: Source) -> _Outco
     if chunks is None or low is None or high - low < 2 * CHUNK_IDS:
         read = _copy_postgresql(pg, duck, source, "", loaded)
     else:
-        # Each range on its own connection and snapshot: the snapshot recorded is the one taken before them all,
-        # so a row changed while the ranges are read is read again next time.
+        # Each range on its own connection and snapshot, taken after the log was claimed: every change claimed is
+        # in the copy; a change committed meanwhile is also in the log for the next extract.
         bounds = list(range(low, high + 1, CHUNK_IDS)) + [high + 1]
 
         # The ranges are streamed concurrently into files that one statement then loads (DuckDB reads them in
@@ -559,41 +514,25 @@ def _whole_postgresql(links: _Links, chunks, pg, duck, source: Source) -> _Outco
     return _Outcome(rows=read, read=read, whole=True)
 
 
-def _changes_postgresql(pg, duck, source: Source, distance: int) -> _Outcome:
-    table = _q(source.table)
-    # Two scans that PostgreSQL runs in parallel: the rows (for deletes), and the changed rows themselves (a row
-    # above the previous high-water mark is always among them: had it been visible then, it would be staged).
-    statement = f"SELECT count(*) FROM {table}"
-    total = pg.execute(statement).fetchone()[0]
+def _changes_postgresql(pg, duck, source: Source) -> _Outcome:
+    """Apply the claimed changes: the current rows of the ids claimed replace the staged ones; a claimed id no
+    longer in the table was deleted."""
+    key = _q(source.id_column)
     outcome = _Outcome()
-    statement = f"CREATE OR REPLACE TEMP TABLE _incoming ({_columns_ddl(source)})"
-    _run(duck, statement)
-    outcome.read = _copy_postgresql(pg, duck, source, _changed_sql(distance), "_incoming")
+    touched = Source("_touched", {source.id_column: "BIGINT"})
+    for table, ddl in (("_incoming", _columns_ddl(source)), ("_touched", _columns_ddl(touched))):
+        statement = f"CREATE OR REPLACE TEMP TABLE {table} ({ddl})"
+        _run(duck, statement)
+    if not _copy_postgresql(pg, duck, touched, "", "_touched", query="SELECT DISTINCT row_id FROM _claimed"):
+        return outcome
+    outcome.read = _copy_postgresql(pg, duck, source, f"{key} IN (SELECT row_id FROM _claimed)", "_incoming")
     with _transaction(duck):
+        plain = source.id_column
+        statement = (f"DELETE FROM {source.table} WHERE {plain} IN (SELECT {plain} FROM _touched) "
+                     f"AND {plain} NOT IN (SELECT {plain} FROM _incoming)")
+        outcome.deleted = duck.execute(statement).fetchall()[0][0]
         if outcome.read:
             outcome.rows = _merge(duck, source, "_incoming")
-        # Every staged id is now a current row or a deleted one: more staged rows than in PostgreSQL means deletes.
-        statement = f"SELECT count(*) FROM {source.table}"
-        if duck.execute(statement).fetchall()[0][0] != total:
-            _remove_deleted(pg, duck, source, outcome)
     _run(duck, "DROP TABLE _incoming")
+    _run(duck, "DROP TABLE _touched")
     return outcome
-
-
-def _remove_deleted(pg, duck, source: Source, outcome: _Outcome) -> None:
-    """Count the rows of each bucket of ids on both sides and read again the buckets that differ."""
-    key, plain = _q(source.id_column), source.id_column
-    statement = f"SELECT {key} >> {BUCKET_BITS}, count(*) FROM {_q(source.table)} GROUP BY 1"
-    counted = dict(pg.execute(statement).fetchall())
-    statement = f"SELECT {plain} >> {BUCKET_BITS}, count(*) FROM {source.table} GROUP BY 1"
-    staged = dict(duck.execute(statement).fetchall())
-    differing = [b for b in set(staged) | set(counted) if staged.get(b, 0) != counted.get(b, 0)]
-    _run(duck, "DELETE FROM _incoming")
-    outcome.read += _copy_postgresql(pg, duck, source, _in_buckets(key, differing), "_incoming")
-    statement = (f"SELECT count(*) FROM {source.table} WHERE {_in_buckets(plain, differing)} "
-                 f"AND {plain} NOT IN (SELECT {plain} FROM _incoming)")
-    outcome.deleted = duck.execute(statement).fetchall()[0][0]
-    statement = f"DELETE FROM {source.table} WHERE {_in_buckets(plain, differing)}"
-    _run(duck, statement)
-    statement = f"INSERT INTO {source.table} SELECT * FROM _incoming ORDER BY {plain}"
-    _run(duck, statement)
