@@ -193,7 +193,11 @@ def _apply_changes(duck) -> tuple[int, int]:
     keys = "org_id, code, key"
     changed_values = f"SELECT * FROM {RESULT_VALUES} EXCEPT SELECT * FROM {MIRROR_VALUES}"
     gone_values = f"SELECT {keys} FROM {MIRROR_VALUES} EXCEPT SELECT {keys} FROM {RESULT_VALUES}"
-    changed_scores = f"SELECT * FROM {RESULT_SCORES} EXCEPT SELECT * FROM {MIRROR_SCORES}"
+    # Kept in a table: the detail is built for these rows only, which reads them twice.
+    statement = (f"CREATE OR REPLACE TEMP TABLE _changed_scores AS "
+                 f"SELECT * FROM {RESULT_SCORES} EXCEPT SELECT * FROM {MIRROR_SCORES}")
+    duck.execute(statement)
+    changed_scores = "SELECT * FROM _changed_scores"
     gone_scores = f"SELECT member_id FROM {MIRROR_SCORES} EXCEPT SELECT member_id FROM {RESULT_SCORES}"
     if connection.vendor == "postgresql":
         return _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_scores)
