@@ -208,8 +208,9 @@ def generate(scale: float) -> None:
             SELECT 'bench-' || id, 'dues_arrears', CASE WHEN id %% 2 = 0 THEN 'red' ELSE 'yellow' END, '', '',
                    '{}', '', %(today)s - 30, %(today)s, NULL, 0, id
             FROM orgs_organization WHERE org_type = 'branch' AND id %% 20 = 0""", params)
-        change_log(cursor, enabled=True)
         cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:  # after the commit: no foreign-key checks pending on the tables
+        change_log(cursor, enabled=True)
     print(f"dataset: generated {len(rows):,} organisations, {members:,} members, {facts:,} facts "
           f"in {time.perf_counter() - began:.1f} s")
 
