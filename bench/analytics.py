@@ -80,11 +80,12 @@ def base36(n: int, width: int = 4) -> str:
 
 def change_log(cursor, *, enabled: bool) -> None:
     """Switch the analytics change log's triggers (migration analytics 0005) off for a bulk load, or back on."""
-    from dangjian.analytics.extract import SOURCES
+    import importlib
 
-    for source in SOURCES:
-        for event in ("insert", "update", "delete", "truncate"):
-            cursor.execute(f"ALTER TABLE {source.table} {'ENABLE ALWAYS' if enabled else 'DISABLE'} "
+    log = importlib.import_module("dangjian.analytics.migrations.0005_change_log")
+    for table in log.TABLES:
+        for event in log.TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} {'ENABLE ALWAYS' if enabled else 'DISABLE'} "
                            f"TRIGGER analytics_change_{event}")
 
 

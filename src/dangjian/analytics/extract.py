@@ -29,7 +29,8 @@ caller's transaction). Under READ COMMITTED the rows are read after the log is c
 changes claimed.
 
 Tables below `SMALL_TABLE_ROWS` staged rows (except the fact and dues tables, always incremental) are simply copied
-whole: that costs no more than finding their changes.
+whole (their log rows are claimed and released all the same): a copy of a few thousand rows costs milliseconds and
+leaves nothing to reason about.
 
 SQLite (small deployments, tests, demos): each table is read whole through the cursor in batches handed to DuckDB as
 Arrow tables and compared with the staged table in DuckDB: new and changed rows are written, vanished ones deleted."""
@@ -98,8 +99,7 @@ SOURCES = [
 ]
 BY_TABLE = {s.table: s for s in SOURCES}
 STATE_TABLE = "_extract_state"
-STATE_COLUMNS = {"name": "VARCHAR PRIMARY KEY", "signature": "VARCHAR", "high_water": "BIGINT",
-                 "started": "TIMESTAMP", "token": "VARCHAR"}
+STATE_COLUMNS = {"name": "VARCHAR PRIMARY KEY", "signature": "VARCHAR", "started": "TIMESTAMP", "token": "VARCHAR"}
 
 
 def analytics_path() -> Path:
@@ -126,7 +126,6 @@ class ExtractReport:
 @dataclass
 class _State:
     signature: str | None = None
-    high_water: int | None = None
     token: str | None = None
     exists: bool = False
     staged: int = 0
@@ -157,10 +156,8 @@ def extract(duck=None, *, connection=None, full: bool = False) -> ExtractReport:
             outcomes = {s.table: _extract_cursor(duck, connection, s, states[s.table], full) for s in SOURCES}
         for source in SOURCES:
             outcome = outcomes[source.table]
-            statement = f"SELECT max({source.id_column}) FROM {source.table}"
-            high = duck.execute(statement).fetchall()[0][0]
-            statement = f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?, ?)"
-            _run(duck, statement, [source.table, source.signature, high, started, outcome.token])
+            statement = f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, ?)"
+            _run(duck, statement, [source.table, source.signature, started, outcome.token])
             report.rows[source.table], report.full[source.table] = outcome.rows, outcome.whole
             report.read[source.table], report.deleted[source.table] = outcome.read, outcome.deleted
             report.seconds[source.table] = round(outcome.seconds, 4)
@@ -184,7 +181,7 @@ def _prepare(duck) -> dict[str, _State]:
                                          "WHERE table_schema = 'main'").fetchall()}
     states = {}
     for source in SOURCES:
-        statement = f"SELECT signature, high_water, token FROM {STATE_TABLE} WHERE name = ?"
+        statement = f"SELECT signature, token FROM {STATE_TABLE} WHERE name = ?"
         rows = duck.execute(statement, [source.table]).fetchall()
         state = _State(*rows[0]) if rows else _State()
         state.exists = source.table in tables
@@ -322,7 +319,7 @@ def _copy_cursor(duck, connection, source, query, params, target) -> int:
     return total
 
 
-# -- PostgreSQL: the change log, concurrent COPY -------------------------------------------------------
+# -- PostgreSQL: the change log, concurrent COPY ---------------------------------------------------------------------
 
 class _Links:
     """PostgreSQL connections for the worker threads (one per thread, opened on first use), or the caller's own
