@@ -98,7 +98,8 @@ class IndicatorValue(models.Model):
     LATEST = dt.date(9999, 12, 31)
 
     as_of = models.DateField("统计截止日期")
-    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织",
+                            db_index=False)  # the (org, code, as_of) index serves it
     code = models.CharField("指标", max_length=64)
     key = models.CharField("分组", max_length=64, blank=True, default="")
     value = models.FloatField("值")
@@ -123,7 +124,8 @@ class MemberScore(models.Model):
     """党员活力指数 of one member as of the newest refresh (`summaries.latest_day()`), with the points per fact
     kind that make it up (`detail`); a member who left the roll has no row."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+", verbose_name="党员")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+", verbose_name="党员",
+                               db_index=False)  # the unique constraint serves it
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织")
     score = models.FloatField("活力指数")
     detail = models.JSONField("构成", default=dict, blank=True)
