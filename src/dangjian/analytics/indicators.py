@@ -245,9 +245,14 @@ class Indicators:
         meetings = m.select(m_org=m.org_id.cast("int64"), m_kind=m.kind,
                             m_also=m.also_counts_as.cast("string").fill_null(""),
                             m_day=(m.starts_at + ibis.interval(hours=LOCAL_OFFSET_HOURS)).date())
-        held = required.join(meetings, [required.org_id == meetings.m_org,
-                                        (meetings.m_kind == required.kind) | meetings.m_also.contains(required.quoted),
-                                        meetings.m_day >= required.span_start, meetings.m_day <= required.span_end])
+        # Each meeting with every kind it counts as (its own, and those it also counts as): a join with the few
+        # kinds, so that the join with the periods owed is on equal organisation and kind.
+        kinds_only = kind_table.select("kind", "quoted").distinct()
+        counted = meetings.join(kinds_only, (meetings.m_kind == kinds_only.kind)
+                                | meetings.m_also.contains(kinds_only.quoted))
+        counted = counted.select("m_org", "m_day", m_counts_as=counted.kind)
+        held = required.join(counted, [required.org_id == counted.m_org, required.kind == counted.m_counts_as,
+                                       counted.m_day >= required.span_start, counted.m_day <= required.span_end])
         held = held.select("org_id", "kind", "span_key").distinct()
         owed = required.group_by("org_id").aggregate(required=_.count())
         done = held.group_by("org_id").aggregate(held=_.count())
