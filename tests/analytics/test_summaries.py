@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from dangjian.analytics import extract as staging
 from dangjian.analytics import facts, summaries
@@ -143,3 +144,33 @@ def test_a_failed_refresh_neither_moves_the_newest_day_nor_spoils_the_next_diffe
     assert run.timings["changed_scores"] == 1
     values, scores = newest_values(), newest_scores()
     assert rewritten_whole() == (values, scores)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the differences go through files on PostgreSQL only")
+def test_a_difference_failing_halfway_through_writing_leaves_the_newest_values_and_no_file_behind(world, monkeypatch):
+    # On PostgreSQL DuckDB writes the differences to files in a thread while the ones already written are applied.
+    build(world)
+    done()
+    values, scores = newest_values(), newest_scores()
+    member = world.members["BR2"][0]
+    facts.record("login", on=today(), org_id=world.br2.pk, member_id=member.pk)
+    export = summaries._export
+
+    def failing(duck, query, columns):
+        if "detail" in columns:
+            raise RuntimeError("磁盘已满")
+        return export(duck, query, columns)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(summaries, "_export", failing)
+        from dangjian.analytics.refresh import do_refresh
+
+        failed = do_refresh()
+    assert failed.state == "failed" and "磁盘已满" in failed.error
+    # The changed values were applied before the scores failed: the transaction took them back.
+    assert (newest_values(), newest_scores()) == (values, scores)
+    assert not list(staging.analytics_path().parent.glob("*.csv"))
+    run = done()
+    assert run.timings["changed_scores"] == 1
+    assert MemberScore.objects.get(member=member).detail["login"]["count"] == 1
+    assert rewritten_whole() == (newest_values(), newest_scores())

@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.db import connection
@@ -253,9 +254,17 @@ def _insert_scores(duck, query: str) -> int:
 
 
 def _copy_in(duck, query: str, table: str, columns: tuple[str, ...]) -> int:
-    """The rows of a DuckDB query (in the order of `columns`) into a PostgreSQL table by COPY: DuckDB writes CSV,
-    which is streamed in blocks, so no row passes through Python. Text columns are quoted (an empty key stays an
-    empty string; an unquoted empty field is NULL)."""
+    """The rows of a DuckDB query (in the order of `columns`) into a PostgreSQL table by COPY."""
+    target = _export(duck, query, columns)
+    try:
+        return _load(target, table, columns)
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def _export(duck, query: str, columns: tuple[str, ...]) -> Path:
+    """The rows of a DuckDB query as a CSV file beside the analytics file (no row passes through Python). Text
+    columns are quoted (an empty key stays an empty string; an unquoted empty field is NULL)."""
     from .extract import analytics_path
 
     handle, name = tempfile.mkstemp(suffix=".csv", dir=analytics_path().parent)
@@ -266,14 +275,20 @@ def _copy_in(duck, query: str, table: str, columns: tuple[str, ...]) -> int:
         quoted = f", FORCE_QUOTE ({', '.join(texts)})" if texts else ""
         statement = f"COPY ({query}) TO '{target}' (FORMAT csv, HEADER false{quoted})"
         duck.execute(statement)
-        with connection.cursor() as cursor:
-            statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
-            with cursor.cursor.copy(statement) as copy, open(target, "rb") as source:
-                while block := source.read(1 << 20):
-                    copy.write(block)
-            return cursor.cursor.rowcount
-    finally:
+    except BaseException:
         target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _load(source: Path, table: str, columns: tuple[str, ...]) -> int:
+    """A CSV file of `_export` into a PostgreSQL table, streamed in blocks."""
+    with connection.cursor() as cursor:
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+        with cursor.cursor.copy(statement) as copy, open(source, "rb") as stream:
+            while block := stream.read(1 << 20):
+                copy.write(block)
+        return cursor.cursor.rowcount
 
 
 VALUE_UPSERT = """
@@ -299,7 +314,9 @@ STAGING = {
 
 
 def _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_scores) -> tuple[int, int]:
-    """The differences into temporary tables by COPY, then one upsert and one delete per summary table."""
+    """The differences into temporary tables by COPY, then one upsert and one delete per summary table. DuckDB
+    writes the differences to files in a thread of its own while PostgreSQL loads and applies the ones already
+    written (the value upsert overlaps the building of the scores' detail)."""
     queries = {
         "_changed_values": f"SELECT org_id, code, key, value, numerator, denominator FROM ({changed_values}) "
                            "ORDER BY org_id, code, key",
@@ -307,18 +324,23 @@ def _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_sc
         "_changed_scores": _as_json(changed_scores) + " ORDER BY member_id",
         "_gone_scores": gone_scores,
     }
+    applied = {"_changed_values": [VALUE_UPSERT, [LATEST]], "_gone_values": [VALUE_DELETE, [LATEST]],
+               "_changed_scores": [SCORE_UPSERT, None], "_gone_scores": [SCORE_DELETE, None]}
+    columns = {table: tuple(part.split()[0] for part in ddl.split(", ")) for table, ddl in STAGING.items()}
     counts = {}
-    with connection.cursor() as cursor:
-        for table, columns in STAGING.items():
-            statement = f"CREATE TEMP TABLE {table} ({columns}) ON COMMIT DROP"
-            cursor.execute(statement)
-            names = tuple(part.split()[0] for part in columns.split(", "))
-            counts[table] = _copy_in(duck, queries[table], table, names)
-        cursor.execute(VALUE_UPSERT, [LATEST])
-        cursor.execute(VALUE_DELETE, [LATEST])
-        cursor.execute(SCORE_UPSERT)
-        cursor.execute(SCORE_DELETE)
-        for table in STAGING:
-            statement = f"DROP TABLE {table}"
-            cursor.execute(statement)
+    with ThreadPoolExecutor(max_workers=1) as exporter:
+        files = {table: exporter.submit(_export, duck, queries[table], columns[table]) for table in STAGING}
+        try:
+            with connection.cursor() as cursor:
+                for table, ddl in STAGING.items():
+                    statement = f"CREATE TEMP TABLE {table} ({ddl}) ON COMMIT DROP"
+                    cursor.execute(statement)
+                    counts[table] = _load(files[table].result(), table, columns[table])
+                    cursor.execute(*applied[table])
+                    statement = f"DROP TABLE {table}"
+                    cursor.execute(statement)
+        finally:
+            for future in files.values():
+                if not future.cancel() and future.exception() is None:
+                    future.result().unlink(missing_ok=True)
     return counts["_changed_values"], counts["_changed_scores"]
