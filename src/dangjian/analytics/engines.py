@@ -27,9 +27,13 @@ class Engine:
 
     def __init__(self):
         self.con = None
+        self._tables = {}
 
     def table(self, name: str):
-        return self.con.table(name)
+        """The table of that name (its schema read once per engine)."""
+        if name not in self._tables:
+            self._tables[name] = self.con.table(name)
+        return self._tables[name]
 
     def small(self, name: str, data: dict, schema: dict):
         import ibis
@@ -56,6 +60,7 @@ class Engine:
             except Exception:  # noqa: BLE001 - closing twice or after a failure is harmless
                 pass
             self.con = None
+        self._tables = {}
 
     def __enter__(self):
         return self
@@ -102,7 +107,7 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         if self.duck is None:
             super().close()
-        self.con = None
+        self.con, self._tables = None, {}
 
 
 class PostgresEngine(Engine):
@@ -187,7 +192,7 @@ class SparkEngine(Engine):
         return self.con.table(view)
 
     def close(self) -> None:
-        self.con = None  # the session lives on for the next computation of the process
+        self.con, self._tables = None, {}  # the session lives on for the next computation of the process
 
 
 def engine(name: str, *, duck=None) -> Engine:
