@@ -90,6 +90,22 @@ def test_a_lost_copy_in_the_analytics_file_means_a_whole_rewrite_never_a_wrong_d
     assert MemberScore.objects.get(member=member).detail["login"]["count"] == 1
 
 
+def test_a_next_copy_left_by_a_failed_refresh_is_never_taken_for_the_next_refreshs(world):
+    build(world)
+    done()
+    with staging.connect() as duck:  # as a refresh that failed after writing its next copy leaves it
+        for mirror, (name, _result) in summaries.NEXT_COPY.items():
+            duck.execute(f"CREATE TABLE {name} AS SELECT * FROM {mirror} WHERE false")
+    member = world.members["BR1"][0]
+    facts.record("login", on=today(), org_id=world.br1.pk, member_id=member.pk)
+    assert done().timings["changed_scores"] == 1
+    facts.record("login", on=today(), org_id=world.br1.pk, member_id=member.pk)
+    assert done().timings["changed_scores"] == 1  # the difference against the right copy, not an empty one
+    assert MemberScore.objects.get(member=member).detail["login"]["count"] == 2
+    values, scores = newest_values(), newest_scores()
+    assert rewritten_whole() == (values, scores)
+
+
 def test_a_month_end_keeps_a_dated_copy_and_a_correction_of_a_past_day_leaves_the_newest_values(world):
     build(world)
     month_end = queries.month_end(today(), 1)

@@ -33,6 +33,9 @@ LATEST = IndicatorValue.LATEST
 VALUE_DIGITS = 9  # stored values are rounded, so every engine stores the same figures
 RESULT_VALUES, RESULT_SCORES, RESULT_POINTS = "_result_values", "_result_scores", "_result_points"
 MIRROR_VALUES, MIRROR_SCORES, MIRROR_STATE = "_latest_values", "_latest_scores", "_latest_state"
+# The next copy, written while PostgreSQL applies the differences; `remember()` renames it into place.
+NEXT_COPY = {MIRROR_VALUES: ("_next_latest_values", RESULT_VALUES),
+             MIRROR_SCORES: ("_next_latest_scores", RESULT_SCORES)}
 VALUE_COLUMNS = ("code", "org_id", "key", "value", "numerator", "denominator")
 SCORE_COLUMNS = ("member_id", "org_id", "score", "detail")
 # The results of one computation, in DuckDB. A member's score carries a digest of the member's points per kind, so
@@ -135,6 +138,7 @@ def store(as_of: dt.date, duck, run: RefreshRun) -> dict:
     `remember()`, once the transaction has committed."""
     newest = latest_run()
     run.latest = newest is None or as_of >= newest.as_of
+    _drop_next_copy(duck)  # whatever a failed refresh left: a next copy found later is this refresh's
     counts = {"values": _count(duck, RESULT_VALUES), "scores": _count(duck, RESULT_SCORES) if run.latest else 0,
               "changed_values": 0, "changed_scores": 0, "dated": 0}
     whole = f"SELECT * FROM {RESULT_VALUES}"
@@ -155,12 +159,20 @@ def store(as_of: dt.date, duck, run: RefreshRun) -> dict:
 
 
 def remember(duck, run: RefreshRun) -> None:
-    """After the summaries committed: keep what the newest values now are, for the next refresh's difference."""
+    """After the summaries committed: keep what the newest values now are, for the next refresh's difference (the
+    next copy written during the store, or one written now)."""
     if not run.latest:
         return
+    names = [name for name, _result in NEXT_COPY.values()]
+    present = duck.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?) AND NOT temporary",
+                           names).fetchall()[0][0]
+    if present != len(names):
+        _write_next_copy(duck)
     duck.execute("BEGIN")
-    for mirror, result in ((MIRROR_VALUES, RESULT_VALUES), (MIRROR_SCORES, RESULT_SCORES)):
-        statement = f"CREATE OR REPLACE TABLE {mirror} AS SELECT * FROM {result}"
+    for mirror, (name, _result) in NEXT_COPY.items():
+        statement = f"DROP TABLE IF EXISTS {mirror}"
+        duck.execute(statement)
+        statement = f"ALTER TABLE {name} RENAME TO {mirror}"
         duck.execute(statement)
     statement = f"CREATE OR REPLACE TABLE {MIRROR_STATE} (run_id BIGINT)"
     duck.execute(statement)
@@ -173,6 +185,20 @@ def forget(duck) -> None:
     """The copy no longer matches the summaries (a failed refresh may have left it half written)."""
     statement = f"DROP TABLE IF EXISTS {MIRROR_STATE}"
     duck.execute(statement)
+    _drop_next_copy(duck)
+
+
+def _write_next_copy(duck) -> None:
+    """The results, copied into the analytics file beside the copy (`remember()` renames them into place)."""
+    for name, result in NEXT_COPY.values():
+        statement = f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {result}"
+        duck.execute(statement)
+
+
+def _drop_next_copy(duck) -> None:
+    for name, _result in NEXT_COPY.values():
+        statement = f"DROP TABLE IF EXISTS {name}"
+        duck.execute(statement)
 
 
 def _count(duck, table: str) -> int:
@@ -224,9 +250,11 @@ def _apply_changes(duck) -> tuple[int, int]:
 # -- the two databases ------------------------------------------------------------------------------------------------
 
 def _insert_values(duck, query: str, as_of: dt.date) -> int:
-    # In the order of the unique index: PostgreSQL then appends to its indexes instead of touching pages at random.
+    # By indicator, then organisation: the figures that change from night to night (the vitality indicators, the dues
+    # rate) then sit together in few pages, which are all a nightly update writes (after a checkpoint each page
+    # written costs its full image in the WAL).
     rows = (f"SELECT DATE '{as_of.isoformat()}' AS as_of, {', '.join(VALUE_COLUMNS)} FROM ({query}) "
-            "ORDER BY org_id, code, key")
+            "ORDER BY code, org_id, key")
     if connection.vendor == "postgresql":
         return _copy_in(duck, rows, "analytics_indicatorvalue", ("as_of", *VALUE_COLUMNS))
     return bulk.insert_dicts(IndicatorValue, (
@@ -316,10 +344,10 @@ STAGING = {
 def _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_scores) -> tuple[int, int]:
     """The differences into temporary tables by COPY, then one upsert and one delete per summary table. DuckDB
     writes the differences to files in a thread of its own while PostgreSQL loads and applies the ones already
-    written (the value upsert overlaps the building of the scores' detail)."""
+    written (the value upsert overlaps the building of the scores' detail), then stages the next copy."""
     queries = {
         "_changed_values": f"SELECT org_id, code, key, value, numerator, denominator FROM ({changed_values}) "
-                           "ORDER BY org_id, code, key",
+                           "ORDER BY code, org_id, key",
         "_gone_values": gone_values,
         "_changed_scores": _as_json(changed_scores) + " ORDER BY member_id",
         "_gone_scores": gone_scores,
@@ -330,6 +358,7 @@ def _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_sc
     counts = {}
     with ThreadPoolExecutor(max_workers=1) as exporter:
         files = {table: exporter.submit(_export, duck, queries[table], columns[table]) for table in STAGING}
+        next_copy = exporter.submit(_write_next_copy, duck)  # the next copy, while PostgreSQL applies the scores
         try:
             with connection.cursor() as cursor:
                 for table, ddl in STAGING.items():
@@ -339,6 +368,9 @@ def _apply_postgresql(duck, changed_values, gone_values, changed_scores, gone_sc
                     cursor.execute(*applied[table])
                     statement = f"DROP TABLE {table}"
                     cursor.execute(statement)
+        except BaseException:
+            next_copy.cancel()
+            raise
         finally:
             for future in files.values():
                 if not future.cancel() and future.exception() is None:
