@@ -163,10 +163,7 @@ def remember(duck, run: RefreshRun) -> None:
     next copy written during the store, or one written now)."""
     if not run.latest:
         return
-    names = [name for name, _result in NEXT_COPY.values()]
-    present = duck.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?) AND NOT temporary",
-                           names).fetchall()[0][0]
-    if present != len(names):
+    if not _in_file(duck, [name for name, _result in NEXT_COPY.values()]):
         _write_next_copy(duck)
     duck.execute("BEGIN")
     for mirror, (name, _result) in NEXT_COPY.items():
@@ -206,10 +203,15 @@ def _count(duck, table: str) -> int:
     return duck.execute(statement).fetchall()[0][0]
 
 
+def _in_file(duck, tables: list[str]) -> bool:
+    """Whether every one of `tables` is in the analytics file (not a temporary table)."""
+    marks = ", ".join("?" for _ in tables)
+    statement = f"SELECT count(*) FROM duckdb_tables() WHERE table_name IN ({marks}) AND NOT temporary"
+    return duck.execute(statement, tables).fetchall()[0][0] == len(tables)
+
+
 def _mirror_run(duck):
-    exists = duck.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?, ?) AND NOT temporary",
-                          [MIRROR_VALUES, MIRROR_SCORES, MIRROR_STATE]).fetchall()[0][0]
-    if exists != 3:
+    if not _in_file(duck, [MIRROR_VALUES, MIRROR_SCORES, MIRROR_STATE]):
         return None
     statement = f"SELECT max(run_id) FROM {MIRROR_STATE}"
     return duck.execute(statement).fetchall()[0][0]
