@@ -129,3 +129,38 @@ def test_before_any_refresh_the_big_screen_shows_the_empty_state(world, live_ser
     assert page.get_by_test_id("empty-state").is_visible()
     assert "尚未计算指标" in page.get_by_test_id("empty-message").inner_text()
     assert not page.get_by_test_id("board").is_visible()
+
+
+def test_an_organisation_without_members_still_has_a_tile_in_the_tree_with_its_light(world, live_server, browser):
+    from dangjian.alerts.models import Finding
+    from dangjian.orgs.models import Organization
+
+    stored(world)
+    empty = Organization.objects.add_child(world.stb, instance=Organization(
+        code="BR4", name="中共西城街道第四支部委员会", short_name="第四支部", org_type="branch"))
+    IndicatorValue.objects.create(as_of=AS_OF, org=empty, code=queries.MEMBERS, key="", value=0)
+    Finding.objects.create(key="e4", rule="test.rule", org=empty, level="red", message="m", first_seen=AS_OF,
+                           last_seen=AS_OF)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    login(page, live_server, "organizer", world.password)
+    page.goto(f"{live_server.url}/cockpit/orgs/{world.dist.pk}/")
+    page.wait_for_selector("body[data-rendered='1']")
+    # The tile ECharts laid out for each organisation of the tree (its rectangle on the canvas) and its label.
+    tiles = page.evaluate("""() => {
+        const chart = echarts.getInstanceByDom(document.querySelector('[data-testid=chart-tree]'));
+        const data = chart.getModel().getSeriesByIndex(0).getData();
+        const out = {};
+        for (let i = 0; i < data.count(); i++) {
+            const item = data.getRawDataItem(i) || {};
+            const box = data.getItemLayout(i);
+            if (item.orgId) out[item.orgId] = {area: box ? box.width * box.height : 0, members: item.members,
+                                             color: data.getItemVisual(i, 'style').fill};
+        }
+        return out;
+    }""")
+    three = tiles[str(world.br3.pk)]
+    tile = tiles[str(empty.pk)]
+    assert tile["members"] == 0  # the label and the tooltip show the real count
+    assert three["area"] > 0 and tile["area"] >= 0.02 * three["area"]  # seen, and smaller than a branch of 3
+    assert tile["area"] < three["area"]
+    assert (tile["color"], three["color"]) == ("#e5484d", "#30a46c")  # each coloured by its own light

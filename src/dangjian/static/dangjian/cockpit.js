@@ -158,13 +158,25 @@
 
   function lightName(level) { return level ? L[level] : L.no_light; }
 
-  function treeNodes(nodes) {
+  // A tile's area is its members; an organisation without members (a branch just founded, one whose members all
+  // moved) still gets a small tile, so that it and its warning light are seen. The label shows the real count.
+  var EMPTY_TOP_SHARE = 0.02, EMPTY_CHILD_SHARE = 0.05;
+
+  function treeNodes(nodes, floor) {
+    if (floor === undefined) {
+      var total = nodes.reduce(function (sum, n) { return sum + (n.members || 0); }, 0);
+      floor = total > 0 ? total * EMPTY_TOP_SHARE : 1;
+    }
     return nodes.map(function (n) {
       var color = n.light ? COLORS[n.light] : NONE;
+      var area = Math.max(n.members || 0, floor);
+      var children = n.children && n.children.length ? treeNodes(n.children, area * EMPTY_CHILD_SHARE) : undefined;
+      if (children) {
+        area = Math.max(area, children.reduce(function (sum, c) { return sum + c.value; }, 0));
+      }
       return {
-        name: n.name, orgId: n.id, value: n.members || 0, light: n.light, redOrgs: n.red_orgs, yellowOrgs: n.yellow_orgs,
-        itemStyle: { color: color, borderColor: color },
-        children: n.children && n.children.length ? treeNodes(n.children) : undefined
+        name: n.name, orgId: n.id, value: area, members: n.members || 0, light: n.light, redOrgs: n.red_orgs,
+        yellowOrgs: n.yellow_orgs, itemStyle: { color: color, borderColor: color }, children: children
       };
     });
   }
@@ -178,14 +190,14 @@
       c.setOption(option({
         tooltip: { formatter: function (p) {
           var x = p.data || {};
-          return esc(p.name) + "<br>" + esc(L.members + " " + (x.value || 0) + " " + L.person) + "<br>" +
+          return esc(p.name) + "<br>" + esc(L.members + " " + (x.members || 0) + " " + L.person) + "<br>" +
             esc(lightName(x.light) + (x.redOrgs || x.yellowOrgs ? "（" + L.red + " " + x.redOrgs + "，" + L.yellow + " " +
             x.yellowOrgs + "）" : "")) + "<br>" + esc(L.drill);
         } },
         series: [{
           type: "treemap", roam: false, nodeClick: false, breadcrumb: { show: false },
           top: 4, left: 4, right: 4, bottom: 4,
-          label: { show: true, formatter: function (p) { return p.name + "\n" + (p.value || 0) + " " + L.person; }, fontSize: dark ? 14 : 12 },
+          label: { show: true, formatter: function (p) { return p.name + "\n" + ((p.data || {}).members || 0) + " " + L.person; }, fontSize: dark ? 14 : 12 },
           levels: [
             { itemStyle: { borderWidth: 0, gapWidth: 4, borderColor: "transparent", color: "transparent" }, upperLabel: { show: false } },
             { itemStyle: { borderWidth: 3, gapWidth: 2 }, upperLabel: { show: d.tree_depth > 1, height: 22, color: "#fff" } },
