@@ -90,9 +90,9 @@ def test_leaving_the_party_is_counted_by_kind_and_suspended_leavers_apart(world)
     leaving = report.table("leaving")
     rows = [(r.label, r.values) for r in leaving.rows]
     assert rows[0] == ("本年出党（在册党员）", [3, 3, 0, 0])
-    assert dict(rows[1:8])["开除党籍"] == [1, 1, 0, 0]
-    assert dict(rows[1:8])["退党"] == [1, 1, 0, 0]
-    assert dict(rows[1:8])["其他除名"] == [1, 1, 0, 0]
+    assert dict(rows[1:9])["开除党籍"] == [1, 1, 0, 0]
+    assert dict(rows[1:9])["退党"] == [1, 1, 0, 0]
+    assert dict(rows[1:9])["其他除名"] == [1, 1, 0, 0]
     suspended_at = [r.label for r in leaving.rows].index("另：停止党籍后出党（停止党籍时已减少，不重复计入党员数量变化）")
     assert leaving.rows[suspended_at].values == [1, 1, 0, 0]
     assert leaving.rows[suspended_at + 1].label == "自行脱党除名"
@@ -160,6 +160,38 @@ def test_recruitment_counts_admissions_of_the_year_and_the_stage_each_candidate_
     assert {applicant.pk, activist.pk} and applicant.pk != activist.pk
     # Outside the subtree the same candidates are not counted.
     assert figures(annual_report(world.stb, YEAR_END).table("recruitment"))["入党申请人（尚未确定为积极分子）"] == 0
+
+
+def test_a_development_ended_by_closure_or_posthumous_admission_leaves_the_pipeline_that_day(world):
+    from recruiting import record
+
+    target = candidate_2014(world, until=K.ADMISSION_APPROVAL)  # a development target since 2024-04-02
+    record(world, target, K.ADMISSION_APPROVAL, D(2024, 8, 1), passed=False)
+    record(world, target, K.CLOSURE, D(2024, 8, 5), opinion="上级党委不批准，本人同意终止")
+    activist = candidate_2014(world, until=K.TARGET_DETERMINATION)  # an activist since 2023-04-01
+    record(world, activist, K.POSTHUMOUS_ADMISSION, D(2024, 5, 1), opinion="抗洪抢险中牺牲",
+           document_number="省委组字〔2024〕1号")
+    before = figures(annual_report(world.sta, D(2024, 4, 30)).table("recruitment"))
+    assert (before["入党积极分子（尚未确定为发展对象）"], before["发展对象"]) == (1, 1)
+    year = figures(annual_report(world.sta, D(2024, 12, 31)).table("recruitment"))
+    assert (year["入党积极分子（尚未确定为发展对象）"], year["发展对象"]) == (0, 0)
+    assert (year["本年终止发展"], year["本年追认为中国共产党党员"]) == (1, 1)
+    assert year["本年发展党员（接收为预备党员）"] == 0
+    following = figures(annual_report(world.sta, D(2025, 12, 31)).table("recruitment"))
+    assert (following["本年终止发展"], following["本年追认为中国共产党党员"], following["发展对象"]) == (0, 0, 0)
+
+
+def test_a_member_not_recognised_leaves_the_party_under_that_heading(world):
+    from recruiting import record
+
+    candidate = candidate_2014(world, until=K.CONVERSION_APPLICATION)  # a probationary member since 2024
+    record(world, candidate, K.NOT_RECOGNISED, D(2025, 3, 1), opinion="入党时隐瞒受处分情况，不符合党员条件")
+    report = annual_report(world.sta, YEAR_END)
+    leaving = {r.label: r.values for r in report.table("leaving").rows}
+    assert leaving["不予承认"] == [1, 0, 1, 0]  # a man, on probation when he left
+    assert leaving["其他（系统未记录出党方式）"] == [0, 0, 0, 0]
+    change = figures(report.table("membership_change"))
+    assert change["出党"] == 1 and change["不予承认"] == 1
 
 
 def test_appraisal_table_counts_members_assessed_by_grade(world):

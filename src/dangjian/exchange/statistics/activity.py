@@ -33,14 +33,20 @@ def _age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+# The steps that end a development before admission: 终止发展, and 追认 (the person died before being admitted).
+ENDING_STEPS = (StepKind.CLOSURE, StepKind.POSTHUMOUS_ADMISSION)
+
+
 def _stage_on(on: dt.date):
-    """Candidates by the stage they had reached on `on` (the dates of their recorded steps), not yet admitted."""
+    """Candidates by the stage they had reached on `on` (the dates of their recorded steps): those not yet admitted
+    whose development had not ended by then."""
     def step_by(kind):
         return Exists(Step.objects.filter(candidate=OuterRef("pk"), kind=kind, on__lte=on))
 
     admitted = Exists(Step.objects.filter(candidate=OuterRef("pk"), kind=StepKind.ADMISSION_APPROVAL, passed=True,
                                           on__lte=on)) | Q(member__joined_on__lte=on)
-    return (Candidate.objects.filter(applied_on__lte=on, transferred_in=False).exclude(admitted)
+    ended = Exists(Step.objects.filter(candidate=OuterRef("pk"), kind__in=ENDING_STEPS, on__lte=on))
+    return (Candidate.objects.filter(applied_on__lte=on, transferred_in=False).exclude(admitted).exclude(ended)
             .annotate(activist=step_by(StepKind.ACTIVIST_DETERMINATION),
                       target=step_by(StepKind.TARGET_DETERMINATION)))
 
@@ -116,14 +122,18 @@ def recruitment_table(org: Organization, start: dt.date, on: dt.date, admitted_i
     steps = Step.objects.filter(window, candidate__org__in=orgs)
     year = steps.aggregate(
         activists=Count("candidate", distinct=True, filter=Q(kind=StepKind.ACTIVIST_DETERMINATION)),
-        targets=Count("candidate", distinct=True, filter=Q(kind=StepKind.TARGET_DETERMINATION)))
+        targets=Count("candidate", distinct=True, filter=Q(kind=StepKind.TARGET_DETERMINATION)),
+        closed=Count("candidate", distinct=True, filter=Q(kind=StepKind.CLOSURE)),
+        posthumous=Count("candidate", distinct=True, filter=Q(kind=StepKind.POSTHUMOUS_ADMISSION)))
     applied = Candidate.objects.filter(org__in=orgs, applied_on__gt=start, applied_on__lte=on, transferred_in=False)
     t.add(_("本年递交入党申请书"), applied.count(), applied.filter(gender=Gender.FEMALE).count(), None,
           applied.filter(born_by("", YOUNG_AGE)).count(), total=True)
     t.add(_("本年确定为入党积极分子"), year["activists"], None, None, None, total=True)
     t.add(_("本年确定为发展对象"), year["targets"], None, None, None, total=True)
+    t.add(_("本年终止发展"), year["closed"], None, None, None, total=True)
+    t.add(_("本年追认为中国共产党党员"), year["posthumous"], None, None, None, total=True)
     t.note(_("入党申请人、积极分子、发展对象没有民族信息，“少数民族”一栏不统计；本年确定为积极分子、发展对象的人数"
-             "取自发展党员流程中登记的环节。"))
+             "取自发展党员流程中登记的环节；终止发展或被追认的，从终止、追认之日起不再计入入党申请人、积极分子、发展对象。"))
     return t
 
 

@@ -31,7 +31,7 @@ from .tables import AGE_LIMITS, HAN, JOIN_STARTS, Table, _age_q, _join_q, _pct, 
 EXIT_LABELS = {
     "expulsion": gettext_lazy("开除党籍"), "self_withdrawal": gettext_lazy("自行脱党除名"),
     "persuaded": gettext_lazy("劝退不退除名"), "removal": gettext_lazy("其他除名"), "withdrawal": gettext_lazy("退党"),
-    "cancelled": gettext_lazy("取消预备党员资格"), "unrecorded": gettext_lazy("其他（系统未记录出党方式）"),
+    "cancelled": gettext_lazy("取消预备党员资格"), "not_recognised": gettext_lazy("不予承认"), "unrecorded": gettext_lazy("其他（系统未记录出党方式）"),
 }
 
 
@@ -43,8 +43,9 @@ def leaving_kinds(member_ids) -> dict[int, str]:
         for member_id, reason in Member.objects.filter(pk__in=part).values_list("pk", "status_reason"):
             if "退党" in (reason or ""):
                 kinds[member_id] = "withdrawal"
-        for member_id in Candidate.objects.filter(member__in=part, stage=Stage.CANCELLED).values_list("member_id", flat=True):
-            kinds[member_id] = "cancelled"
+        for member_id, stage in Candidate.objects.filter(
+                member__in=part, stage__in=[Stage.CANCELLED, Stage.NOT_RECOGNISED]).values_list("member_id", "stage"):
+            kinds[member_id] = "cancelled" if stage == Stage.CANCELLED else "not_recognised"
         grounds = {StatusChangeProposal.Ground.SELF_WITHDRAWAL: "self_withdrawal",
                    StatusChangeProposal.Ground.PERSUADED: "persuaded"}
         for member_id, ground in StatusChangeProposal.objects.filter(
@@ -178,7 +179,7 @@ def leaving_table(c: Changes) -> Table:
     for key, label in EXIT_LABELS.items():
         if c.suspended_left[key]:
             t.add(label, *figures(c.suspended_left[key]), level=1)
-    t.notes.append(_("出党方式取自党纪处分（开除党籍）、经批准的党籍处置（除名）、发展党员记录（取消预备党员资格）"
+    t.notes.append(_("出党方式取自党纪处分（开除党籍）、经批准的党籍处置（除名）、发展党员记录（取消预备党员资格、不予承认）"
                      "和状态变更原因（退党）；都没有记录的列为“其他”。"))
     return t
 
