@@ -31,6 +31,16 @@ def move(member, org, on: dt.date) -> None:
     return previous_org
 
 
+def seat(org, members, on: dt.date, ended_on: dt.date | None = None) -> None:
+    """A committee of `members` (secretary, 组织委员, 宣传委员, in that order) in office from `on`."""
+    from dangjian.orgs.models import CommitteeMember, Position
+
+    positions = [Position.SECRETARY, Position.ORGANIZATION_OFFICER, Position.PUBLICITY_OFFICER]
+    for member, position in zip(members, positions):
+        CommitteeMember.objects.create(org=org, member=member, position=position, started_on=on, ended_on=ended_on,
+                                       source=CommitteeMember.Source.RECORDED)
+
+
 def build(world) -> dict:
     from dangjian.alerts.models import Finding
     from orglife.helpers import hold

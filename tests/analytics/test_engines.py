@@ -19,7 +19,7 @@ from dangjian.analytics.engines import DuckDBEngine, PostgresEngine, SparkEngine
 from dangjian.analytics.extract import SOURCES
 from dangjian.analytics.refresh import compute
 
-from analytics.dataset import build, today
+from analytics.dataset import build, seat, today
 
 PG_SERVER = os.environ.get("DANGJIAN_ANALYTICS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_TYPES = {"BIGINT": "bigint", "INTEGER": "integer", "VARCHAR": "text", "DATE": "date",
@@ -66,7 +66,17 @@ def scratch_postgres(duck) -> tuple[str, callable]:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_indicator_is_identical_on_duckdb_postgresql_and_spark(world):
+    from dangjian.orglife.models import Appraisal
+    from dangjian.orgs.models import GroupMembership
+
     build(world)
+    # A committee seated and a 党小组 given a member during the window (so part of the 支委会 and 党小组会 are owed),
+    # and a 民主评议 decided.
+    seat(world.br1, world.members["BR1"], today() - dt.timedelta(days=100))
+    GroupMembership.objects.create(group=world.br1g1, member=world.members["BR1"][0],
+                                   started_on=today() - dt.timedelta(days=200), ended_on=today() - dt.timedelta(days=20))
+    Appraisal.objects.create(org=world.br2, year=today().year - 1, state=Appraisal.State.DECIDED,
+                             decided_on=dt.date(today().year - 1, 12, 20), created_by=world.organizer)
     days = [today(), today() - dt.timedelta(days=45)]
     with staging.connect() as duck:
         staging.extract(duck)

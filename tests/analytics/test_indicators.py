@@ -18,7 +18,7 @@ from dangjian.analytics.refresh import compute, do_refresh
 from dangjian.dues.models import DuesBill
 from dangjian.dues.months import add_months, month_of
 
-from analytics.dataset import build, today
+from analytics.dataset import build, seat, today
 
 pytestmark = pytest.mark.django_db
 
@@ -131,18 +131,77 @@ def test_orglife_compliance_is_the_kind_periods_held_over_those_required(world):
     held_month = today() - dt.timedelta(days=40)
     month_ended = any(start <= held_month <= end for _k, start, end in spans(today(), "month"))
     value, held, required = values[(world.br1.pk, "orglife.compliance", "")]
-    # BR1 (and its 党小组) owes each kind once per period ended in the last 12 months.
+    # BR1 owes each of its kinds once per period ended in the last 12 months; it has no committee (a secretary
+    # only) and its 党小组 no members, so no 支委会 and no 党小组会 are owed.
     from dangjian.core import rulebook
 
     freq = rulebook.value("orglife_frequency")
-    branch_kinds = ["general_meeting", "committee_meeting", "party_lecture", "theme_day", "life_meeting",
-                    "democratic_appraisal"]
-    owed = sum(len(spans(today(), freq[k])) for k in branch_kinds) + len(spans(today(), freq["group_meeting"]))
+    branch_kinds = ["general_meeting", "party_lecture", "theme_day", "life_meeting", "democratic_appraisal"]
+    owed = sum(len(spans(today(), freq[k])) for k in branch_kinds)
     assert required == owed
     assert held == (1 if month_ended else 0) and value == pytest.approx(held / required)
     city = values[(world.city.pk, "orglife.compliance", "")]
-    assert city[2] == 3 * sum(len(spans(today(), freq[k])) for k in branch_kinds) + len(spans(today(),
-                                                                                               freq["group_meeting"]))
+    assert city[2] == 3 * owed
+
+
+def test_a_committee_meeting_is_owed_only_for_periods_a_committee_of_three_sat_through(world):
+    from dangjian.orgs.models import GroupMembership
+
+    build(world)
+    month_spans = spans(today(), "month")
+    formed = month_spans[5][1] + dt.timedelta(days=14)  # mid-month: owed from the next month on
+    seat(world.br1, world.members["BR1"], formed)
+    seat(world.br2, world.members["BR2"][:2], month_spans[0][1])  # two in office: below the smallest committee
+    GroupMembership.objects.create(group=world.br1g1, member=world.members["BR1"][0], started_on=month_spans[2][1],
+                                   ended_on=month_spans[8][1])  # left on the first day of that month: not owed then
+    before = refreshed()
+    committee_months = sum(1 for _k, start, _e in month_spans if start > formed)
+    group_months = 6  # the months from the third to the eighth
+    base = {org: before[(org.pk, "orglife.compliance", "")][2] for org in (world.br1, world.br2)}
+    # The same day without the holdings: what BR1 and its group owed above that is the committee and group months.
+    from dangjian.orgs.models import CommitteeMember
+
+    CommitteeMember.objects.all().delete()
+    GroupMembership.objects.all().delete()
+    after = refreshed()
+    assert base[world.br1] - after[(world.br1.pk, "orglife.compliance", "")][2] == committee_months + group_months
+    assert base[world.br2] == after[(world.br2.pk, "orglife.compliance", "")][2]
+
+
+def test_a_decided_democratic_appraisal_counts_as_the_year_held(world):
+    from dangjian.orglife.models import Appraisal
+
+    build(world)
+    year_end = dt.date(today().year - 1, 12, 31)
+    first = refreshed(year_end)[(world.br2.pk, "orglife.compliance", "")]
+    Appraisal.objects.create(org=world.br2, year=year_end.year, state=Appraisal.State.OPEN,
+                             created_by=world.organizer)
+    assert refreshed(year_end)[(world.br2.pk, "orglife.compliance", "")] == first  # still open: not held
+    Appraisal.objects.filter(org=world.br2).update(state=Appraisal.State.DECIDED, decided_on=year_end)
+    value, held, required = refreshed(year_end)[(world.br2.pk, "orglife.compliance", "")]
+    assert (held, required) == (first[1] + 1, first[2])
+
+
+def test_the_compliance_indicator_at_a_year_end_counts_as_the_orglife_pages_count_that_year(world):
+    from dangjian.orglife.models import Meeting
+    from dangjian.orglife.queries import compliance
+    from dangjian.orgs.models import GroupMembership, Organization
+
+    build(world)
+    year_end = dt.date(today().year - 1, 12, 31)
+    seat(world.br1, world.members["BR1"], dt.date(year_end.year, 3, 15))
+    GroupMembership.objects.create(group=world.br1g1, member=world.members["BR1"][1],
+                                   started_on=dt.date(year_end.year, 2, 1))
+    Meeting.objects.filter(org=world.br1).update(starts_at=dt.datetime(year_end.year, 6, 10, 2, tzinfo=dt.timezone.utc))
+    values = refreshed(year_end)
+    pages = compliance(Organization.objects.filter(path__startswith=world.sta.path), year_end.year,
+                       on=year_end + dt.timedelta(days=1))
+    counted = {c.org.pk: (sum(k.held_count for k in c.kinds), sum(k.required_count for k in c.kinds)) for c in pages}
+    # A branch's figure covers its subtree: BR1 with its 党小组.
+    for org, parts in ((world.br1g1, [world.br1g1]), (world.br1, [world.br1, world.br1g1]), (world.br2, [world.br2])):
+        expected = tuple(sum(counted[o.pk][i] for o in parts) for i in (0, 1))
+        assert values[(org.pk, "orglife.compliance", "")][1:] == expected, org.code
+    assert values[(world.br1.pk, "orglife.compliance", "")][2] > values[(world.br2.pk, "orglife.compliance", "")][2]
 
 
 def test_open_warnings_by_light_roll_up_and_resolved_ones_do_not_count(world):

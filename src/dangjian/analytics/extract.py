@@ -84,6 +84,10 @@ SOURCES = [
                                     "valid_from": "DATE", "valid_to": "DATE"}),
     Source("orglife_meeting", {"id": "BIGINT", "org_id": "BIGINT", "kind": "VARCHAR", "also_counts_as": "VARCHAR",
                                "starts_at": "TIMESTAMP", "state": "VARCHAR"}),
+    # Whether a 支委会 or a 党小组会 is owed (a committee in office, a group with members), and 民主评议 decided.
+    Source("orgs_committeemember", {"id": "BIGINT", "org_id": "BIGINT", "started_on": "DATE", "ended_on": "DATE"}),
+    Source("orgs_groupmembership", {"id": "BIGINT", "group_id": "BIGINT", "started_on": "DATE", "ended_on": "DATE"}),
+    Source("orglife_appraisal", {"id": "BIGINT", "org_id": "BIGINT", "year": "INTEGER", "state": "VARCHAR"}),
     Source("recruitment_step", {"id": "BIGINT", "kind": "VARCHAR", "on": "DATE", "org_id": "BIGINT",
                                 "passed": "BOOLEAN", "outcome": "VARCHAR"}),
     Source("alerts_finding", {"id": "BIGINT", "org_id": "BIGINT", "level": "VARCHAR", "first_seen": "DATE",

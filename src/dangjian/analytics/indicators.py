@@ -23,6 +23,7 @@ from ibis import _
 from dangjian.core import rulebook
 from dangjian.members.periods import add_months, add_years
 from dangjian.orgs.choices import BRANCH_TYPES, OrgType
+from dangjian.orgs.election_rules import committee_size_limits
 
 from .catalog import AGE_BANDS, INDICATORS, JOIN_PERIODS, WINDOW_MONTHS
 
@@ -40,6 +41,8 @@ RECRUITMENT_KEYS = {"application": "applied", "activist_determination": "activis
 BRANCH_KINDS = ("general_meeting", "committee_meeting", "party_lecture", "theme_day", "life_meeting",
                 "democratic_appraisal")
 GROUP_KINDS = ("group_meeting",)
+COMMITTEE_KIND, GROUP_KIND, APPRAISAL_KIND = "committee_meeting", "group_meeting", "democratic_appraisal"
+APPRAISAL_DECIDED = "decided"
 LOCAL_OFFSET_HOURS = 8  # Asia/Shanghai, no daylight saving: UTC timestamps → the local day of a meeting
 SCORE_MAX = 100
 COLUMNS = ("org_id", "key", "value", "numerator", "denominator")
@@ -58,6 +61,7 @@ class Params:
     frequencies: dict  # meeting kind → month / quarter / year
     steplen: int
     max_depth: int
+    committee_minimum: dict  # branch type → the smallest committee (fewer in office: a secretary, no 支委会)
 
     @classmethod
     def on(cls, as_of: dt.date, max_depth: int) -> "Params":
@@ -68,7 +72,9 @@ class Params:
         return cls(as_of=as_of, points=points, active_days=int(rulebook.value("vitality_active_days", as_of)),
                    weights={k: float(v) for k, v in rulebook.value("branch_vitality_weights", as_of).items()},
                    frequencies=dict(rulebook.value("orglife_frequency", as_of)), steplen=Organization.steplen,
-                   max_depth=max(1, int(max_depth)))
+                   max_depth=max(1, int(max_depth)),
+                   committee_minimum={str(t): int((committee_size_limits(t, as_of) or (1,))[0])
+                                      for t in sorted(BRANCH_TYPES)})  # plain strings: Spark pickles them
 
 
 def spans(as_of: dt.date, unit: str) -> list[tuple[str, dt.date, dt.date]]:
@@ -239,12 +245,19 @@ class Indicators:
         required = classed.join(kind_table, "cls").join(span_table, "unit")
         required = required.filter((required.founded_on.isnull() | (required.founded_on <= required.span_start))
                                    & (required.dissolved_on.isnull() | (required.dissolved_on > required.span_end)))
-        required = required.select("org_id", "kind", "quoted", "span_key", "span_start", "span_end")
+        required = self.sitting_only(required.select("org_id", "org_type", "kind", "quoted", "span_key",
+                                                     "span_start", "span_end"))
         m = self.table("orglife_meeting")
         m = m.filter(m.state.isin(HELD_STATES))
         meetings = m.select(m_org=m.org_id.cast("int64"), m_kind=m.kind,
                             m_also=m.also_counts_as.cast("string").fill_null(""),
                             m_day=(m.starts_at + ibis.interval(hours=LOCAL_OFFSET_HOURS)).date())
+        # A 民主评议党员 decided for a year counts as that year's appraisal held, as on the orglife pages.
+        a = self.table("orglife_appraisal")
+        a = a.filter(a.state == APPRAISAL_DECIDED)
+        meetings = meetings.union(a.select(
+            m_org=a.org_id.cast("int64"), m_kind=ibis.literal(APPRAISAL_KIND, type="string"),
+            m_also=ibis.literal("", type="string"), m_day=ibis.date(a.year.cast("int32"), 1, 1)), distinct=False)
         # Each meeting with every kind it counts as (its own, and those it also counts as): a join with the few
         # kinds, so that the join with the periods owed is on equal organisation and kind.
         kinds_only = kind_table.select("kind", "quoted").distinct()
@@ -258,6 +271,38 @@ class Indicators:
         done = held.group_by("org_id").aggregate(held=_.count())
         per_org = owed.left_join(done, "org_id").select("org_id", "required", held=done.held.fill_null(0))
         return self.keep(self.rollup(per_org, ["required", "held"]))
+
+    def sitting_only(self, required: ibis.Table) -> ibis.Table:
+        """The periods owed (org_id, org_type, kind, …, span_start, span_end) less the 支委会 of periods without a
+        committee of at least its smallest size in office, and the 党小组会 of periods when the group had no member,
+        on the first or the last day of the period (as the orglife pages count: `orglife.queries.compliance`)."""
+        committee = required.filter(required.kind == COMMITTEE_KIND)
+        group = required.filter(required.kind == GROUP_KIND)
+        others = required.filter(~required.kind.isin([COMMITTEE_KIND, GROUP_KIND]))
+        c = self.table("orgs_committeemember")
+        seats = c.select(h_org=c.org_id.cast("int64"), h_start=c.started_on, h_end=c.ended_on)
+        g = self.table("orgs_groupmembership")
+        members = g.select(h_org=g.group_id.cast("int64"), h_start=g.started_on, h_end=g.ended_on)
+        least = self.p.committee_minimum
+        minimum = self.small("committee_minimum", {"org_type": list(least), "minimum": list(least.values())},
+                             schema={"org_type": "string", "minimum": "int64"})
+
+        def held_on(periods, holdings, day, at_least=None):
+            """(org_id, span_key) of `periods` with holdings in office on the period's `day`."""
+            j = periods.join(holdings, [periods.org_id == holdings.h_org, holdings.h_start <= periods[day],
+                                        holdings.h_end.isnull() | (holdings.h_end > periods[day])])
+            if at_least is None:
+                return j.select("org_id", "span_key").distinct()
+            n = j.group_by(["org_id", "org_type", "span_key"]).aggregate(n=_.count())
+            n = n.join(at_least, "org_type")
+            return n.filter(n.n >= n.minimum).select("org_id", "span_key")
+
+        def owed(periods, holdings, at_least=None):
+            both = held_on(periods, holdings, "span_start", at_least).join(
+                held_on(periods, holdings, "span_end", at_least), ["org_id", "span_key"])
+            return periods.join(both, ["org_id", "span_key"]).select(*required.columns)
+
+        return ibis.union(others, owed(committee, seats, minimum), owed(group, members), distinct=False)
 
     def compliance(self) -> ibis.Table:
         t = self.compliance_parts.filter(_.required > 0)

@@ -51,7 +51,12 @@ def create_log(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(LOG)
-    for table in TABLES:
+    create_triggers(schema_editor, TABLES)
+
+
+def create_triggers(schema_editor, tables):
+    """The logging triggers on `tables` (PostgreSQL; the log and its function exist)."""
+    for table in tables:
         for event, clause in TRIGGERS.items():
             name = f"analytics_change_{event}"
             statement = (f"CREATE TRIGGER {name} {clause.format(table=table)} "
@@ -64,12 +69,16 @@ def create_log(apps, schema_editor):
 def drop_log(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table in TABLES:
+    drop_triggers(schema_editor, TABLES)
+    schema_editor.execute("DROP FUNCTION IF EXISTS analytics_log_change()")
+    schema_editor.execute("DROP TABLE IF EXISTS analytics_change, analytics_change_mark")
+
+
+def drop_triggers(schema_editor, tables):
+    for table in tables:
         for event in TRIGGERS:
             statement = f"DROP TRIGGER IF EXISTS analytics_change_{event} ON {table}"
             schema_editor.execute(statement)
-    schema_editor.execute("DROP FUNCTION IF EXISTS analytics_log_change()")
-    schema_editor.execute("DROP TABLE IF EXISTS analytics_change, analytics_change_mark")
 
 
 class Migration(migrations.Migration):
