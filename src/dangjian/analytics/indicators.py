@@ -249,7 +249,7 @@ class Indicators:
                                                      "span_start", "span_end"))
         m = self.table("orglife_meeting")
         m = m.filter(m.state.isin(HELD_STATES))
-        meetings = m.select(m_org=m.org_id.cast("int64"), m_kind=m.kind,
+        meetings = m.select(m_org=m.org_id.cast("int64"), m_kind=m.kind.cast("string"),
                             m_also=m.also_counts_as.cast("string").fill_null(""),
                             m_day=(m.starts_at + ibis.interval(hours=LOCAL_OFFSET_HOURS)).date())
         # A 民主评议党员 decided for a year counts as that year's appraisal held, as on the orglife pages.
