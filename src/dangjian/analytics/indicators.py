@@ -286,23 +286,35 @@ class Indicators:
         least = self.p.committee_minimum
         minimum = self.small("committee_minimum", {"org_type": list(least), "minimum": list(least.values())},
                              schema={"org_type": "string", "minimum": "int64"})
+        o = self.orgs
+        sized = minimum.join(o, "org_type").select(h_org=o.org_id, minimum=minimum.minimum)
 
-        def held_on(periods, holdings, day, at_least=None):
-            """(org_id, span_key) of `periods` with holdings in office on the period's `day`."""
-            j = periods.join(holdings, [periods.org_id == holdings.h_org, holdings.h_start <= periods[day],
-                                        holdings.h_end.isnull() | (holdings.h_end > periods[day])])
+        def windows(holdings, at_least=None):
+            """(h_org, w_from, w_to): from each day the holdings in office change to the next, those on which at
+            least `at_least` (per organisation) or one are in office. The windows of one organisation never overlap."""
+            starts = holdings.select("h_org", day=holdings.h_start.cast("date"), delta=ibis.literal(1, type="int64"))
+            ends = holdings.filter(holdings.h_end.notnull()).select("h_org", day=holdings.h_end.cast("date"),
+                                                                     delta=ibis.literal(-1, type="int64"))
+            events = starts.union(ends, distinct=False).group_by(["h_org", "day"]).aggregate(delta=_.delta.sum())
+            running = ibis.cumulative_window(group_by="h_org", order_by="day")
+            following = ibis.window(group_by="h_org", order_by="day")
+            sized_days = events.select("h_org", w_from=events.day, size=events.delta.sum().over(running),
+                                       w_to=events.day.lead().over(following))
             if at_least is None:
-                return j.select("org_id", "span_key").distinct()
-            n = j.group_by(["org_id", "org_type", "span_key"]).aggregate(n=_.count())
-            n = n.join(at_least, "org_type")
-            return n.filter(n.n >= n.minimum).select("org_id", "span_key")
+                return sized_days.filter(sized_days.size >= 1).select("h_org", "w_from", "w_to")
+            j = sized_days.join(at_least, "h_org")
+            return j.filter(j.size >= j.minimum).select("h_org", "w_from", "w_to")
 
-        def owed(periods, holdings, at_least=None):
-            both = held_on(periods, holdings, "span_start", at_least).join(
-                held_on(periods, holdings, "span_end", at_least), ["org_id", "span_key"])
-            return periods.join(both, ["org_id", "span_key"]).select(*required.columns)
+        def owed(periods, held):
+            """`periods` whose first and last days both fall in a window of `held`."""
+            for day in ("span_start", "span_end"):
+                w = held.view()
+                periods = periods.join(w, [periods.org_id == w.h_org, w.w_from <= periods[day],
+                                           w.w_to.isnull() | (w.w_to > periods[day])]).select(*required.columns)
+            return periods
 
-        return ibis.union(others, owed(committee, seats, minimum), owed(group, members), distinct=False)
+        return ibis.union(others, owed(committee, windows(seats, sized)), owed(group, windows(members)),
+                          distinct=False)
 
     def compliance(self) -> ibis.Table:
         t = self.compliance_parts.filter(_.required > 0)
