@@ -4,7 +4,8 @@
 
 Generates (or reuses) a dataset in PostgreSQL at scale S (S=1: 1,000,000 members, ~52,000 organisations, 20,000,000
 behaviour facts; also 3 months of dues bills per member, 90 % paid, 8 meetings per branch, warnings in 5 % of the
-branches). Then, as a deployment lives:
+branches, a committee of three in four branches in five and last year's 民主评议 decided in three in four). Then, as
+a deployment lives:
 
 1. the first refresh (as of yesterday) from an empty analytics file: everything extracted, every figure written;
 2. a day's changes (a day's share of the facts, some payments, member edits and moves);
