@@ -22,6 +22,10 @@ from ibis import _
 
 from dangjian.core import rulebook
 from dangjian.members.periods import add_months, add_years
+from dangjian.orglife import choices as orglife_choices
+from dangjian.orglife import participants
+from dangjian.orglife.choices import MeetingKind
+from dangjian.orglife.models import Appraisal
 from dangjian.orgs.choices import BRANCH_TYPES, OrgType
 from dangjian.orgs.election_rules import committee_size_limits
 
@@ -33,16 +37,16 @@ AGE_LIMITS = {"le30": (None, 30), "31_35": (31, 35), "36_40": (36, 40), "41_45":
 JOIN_STARTS = {"before_1949_10": None, "1949_10_1978_12": dt.date(1949, 10, 1),
                "1979_01_2012_10": dt.date(1979, 1, 1), "2012_11_on": dt.date(2012, 11, 1)}
 HAN = "汉族"
-HELD_STATES = ("held", "submitted", "approved", "returned")
 # The recruitment steps counted by 发展党员进度: the step recorded → the breakdown key.
 RECRUITMENT_KEYS = {"application": "applied", "activist_determination": "activist",
                     "target_determination": "development_target", "admission_approval": "admitted",
                     "conversion_approval": "converted"}
-BRANCH_KINDS = ("general_meeting", "committee_meeting", "party_lecture", "theme_day", "life_meeting",
-                "democratic_appraisal")
-GROUP_KINDS = ("group_meeting",)
-COMMITTEE_KIND, GROUP_KIND, APPRAISAL_KIND = "committee_meeting", "group_meeting", "democratic_appraisal"
-APPRAISAL_DECIDED = "decided"
+# What a meeting held and the kinds owed are, as the 组织生活 pages count them (plain strings: Spark pickles them).
+HELD_STATES = tuple(str(state) for state in orglife_choices.HELD_STATES)
+BRANCH_KINDS = tuple(str(kind) for kind in participants.BRANCH_KINDS)
+GROUP_KINDS = (str(MeetingKind.GROUP_MEETING),)
+COMMITTEE_KIND, GROUP_KIND = str(MeetingKind.COMMITTEE_MEETING), str(MeetingKind.GROUP_MEETING)
+APPRAISAL_KIND, APPRAISAL_DECIDED = str(MeetingKind.DEMOCRATIC_APPRAISAL), str(Appraisal.State.DECIDED)
 LOCAL_OFFSET_HOURS = 8  # Asia/Shanghai, no daylight saving: UTC timestamps → the local day of a meeting
 SCORE_MAX = 100
 COLUMNS = ("org_id", "key", "value", "numerator", "denominator")
